@@ -1,0 +1,72 @@
+# One command each: `make demo` sets everything up and runs the main job; `make test` runs the whole suite.
+# Every target installs what it needs, idempotently, so a fresh Debian machine with the Rust toolchain,
+# Python 3 + pip and the package registries is enough.
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+# libtorch comes from the PyPI torch wheel, installed into a virtual environment the build owns. It lives
+# outside target/ so `cargo clean` does not cost a 4.7 GB reinstall; override TORCH_VENV to move it.
+TORCH_VERSION ?= 2.13.0
+TORCH_VENV ?= $(HOME)/.cache/aigc-host/torch-$(TORCH_VERSION)
+PYTHON ?= python3
+TORCH_STAMP := $(TORCH_VENV)/.installed
+TORCH_LIB := $(TORCH_VENV)/lib/python3.11/site-packages/torch/lib
+
+# What tch's build script needs to find that libtorch, and what test binaries need to load it.
+export LIBTORCH_USE_PYTORCH := 1
+export PATH := $(TORCH_VENV)/bin:$(PATH)
+export LD_LIBRARY_PATH := $(TORCH_LIB)$(if $(LD_LIBRARY_PATH),:$(LD_LIBRARY_PATH))
+
+CARGO ?= cargo
+# Plugins are built in their own target folder: the test build runs the same command, and a separate
+# folder keeps the nested cargo from waiting on the host build's lock.
+WASM_TARGET_DIR := target/wasm
+PLUGINS := $(notdir $(patsubst %/,%,$(dir $(wildcard plugins/*/Cargo.toml))))
+HOST := target/release/aigc-host
+
+.PHONY: help setup torch toolchain build plugins host demo test bench clean-demo
+help:
+	@echo "make demo    set up (toolchain, libtorch, build) and crawl the Sketchfab replay into demo-data/"
+	@echo "make test    set up and run the whole test suite (offline)"
+	@echo "make build   build the host and the shipped plugins (plugins/<name>.wasm)"
+	@echo "make bench   run the benchmarks and print their tables"
+
+setup: toolchain torch
+
+toolchain:
+	@rustup show active-toolchain >/dev/null 2>&1 || rustup toolchain install
+	@rustup target list --installed | grep -qx wasm32-wasip2 || rustup target add wasm32-wasip2
+
+torch: $(TORCH_STAMP)
+$(TORCH_STAMP):
+	@echo "installing libtorch (PyPI torch==$(TORCH_VERSION)) into $(TORCH_VENV); about a minute, 4.7 GB"
+	@mkdir -p $(dir $(TORCH_VENV))
+	$(PYTHON) -m venv $(TORCH_VENV)
+	$(TORCH_VENV)/bin/pip install --quiet --disable-pip-version-check torch==$(TORCH_VERSION) numpy
+	@touch $@
+
+host: setup
+	$(CARGO) build --release -p aigc-host
+
+plugins: toolchain
+	CARGO_TARGET_DIR=$(WASM_TARGET_DIR) $(CARGO) build --release --target wasm32-wasip2 $(addprefix -p ,$(PLUGINS))
+	@for p in $(PLUGINS); do cp $(WASM_TARGET_DIR)/wasm32-wasip2/release/$${p//-/_}.wasm plugins/$$p.wasm; done
+	@echo "built: $(addprefix plugins/,$(addsuffix .wasm,$(PLUGINS)))"
+
+build: host plugins
+
+demo: build
+	rm -rf demo-data
+	$(HOST) inspect plugins/sketchfab.wasm
+	$(HOST) run plugins/sketchfab.wasm --dataset demo-data --replay examples/sketchfab/replay
+	$(HOST) dataset stats demo-data
+
+test: setup plugins
+	$(CARGO) nextest run --release --workspace --no-fail-fast
+
+bench: build
+	$(CARGO) bench -p aigc-tests --bench host_calls
+
+clean-demo:
+	rm -rf demo-data

@@ -1,0 +1,70 @@
+//! `aigc:plugin/collect`: durable, idempotent puts and small per-plugin crawl state.
+
+use std::sync::atomic::Ordering;
+
+use crate::bindings::collect::{Host, NewItem, PutResult};
+use crate::bindings::types::Error;
+use crate::runtime::HostState;
+use crate::store;
+
+/// Largest crawl-state value.
+const STATE_VALUE_CAP: usize = 64 << 10;
+/// Largest crawl-state key.
+const STATE_KEY_CAP: usize = 256;
+
+impl Host for HostState {
+    async fn put(&mut self, item: NewItem) -> wasmtime::Result<Result<PutResult, Error>> {
+        let dataset = self.dataset_for_collect()?;
+        let run = self.ctx.run_id;
+        let new = store::NewItem {
+            source_key: item.source_key,
+            category: item.category,
+            title: item.title,
+            provenance: item.provenance.into(),
+            metadata: item.metadata,
+            files: item
+                .files
+                .into_iter()
+                .map(|f| store::NewFile { name: f.name, media_type: f.media_type, data: f.data })
+                .collect(),
+            parent: item.parent,
+        };
+        // Blob writes fsync; keep them off the async workers.
+        let outcome = self.timed(async { tokio::task::spawn_blocking(move || dataset.put_item(run, &new)).await }).await?;
+        Ok(match outcome {
+            Ok(put) => {
+                let counter = if put.created { &self.ctx.counters.items_added } else { &self.ctx.counters.items_skipped };
+                counter.fetch_add(1, Ordering::Relaxed);
+                Ok(PutResult { id: put.id, created: put.created })
+            }
+            Err(e @ store::StoreError::Invalid { .. }) => Err(Error::Invalid(e.to_string())),
+            Err(e) => Err(super::store_error(e)),
+        })
+    }
+
+    async fn state_get(&mut self, key: String) -> wasmtime::Result<Option<String>> {
+        let dataset = self.dataset_for_collect()?;
+        dataset.state_get(&self.ctx.plugin.name, &key).map_err(|e| wasmtime::Error::msg(e.to_string()))
+    }
+
+    async fn state_set(&mut self, key: String, value: String) -> wasmtime::Result<Result<(), Error>> {
+        if key.len() > STATE_KEY_CAP || value.len() > STATE_VALUE_CAP {
+            return Ok(Err(Error::Limit(format!(
+                "crawl state keys are at most {STATE_KEY_CAP} bytes and values {} KiB",
+                STATE_VALUE_CAP >> 10
+            ))));
+        }
+        let dataset = self.dataset_for_collect()?;
+        let plugin = self.ctx.plugin.name.clone();
+        let result = self
+            .timed(async { tokio::task::spawn_blocking(move || dataset.state_set(&plugin, &key, &value)).await })
+            .await?;
+        Ok(result.map_err(super::store_error))
+    }
+}
+
+impl HostState {
+    fn dataset_for_collect(&self) -> wasmtime::Result<std::sync::Arc<store::Dataset>> {
+        self.ctx.dataset.clone().ok_or_else(|| wasmtime::Error::msg("this run lends no dataset"))
+    }
+}

@@ -1,0 +1,193 @@
+//! Command-line types. The doc comments here are the `--help` text.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+/// Run sandboxed WebAssembly plugins — crawlers, cleaners, graders — over datasets for generative-AI coursework.
+///
+/// Plugins are untrusted: each gets only what its manifest asks for and you grant (hosts, secrets), runs under
+/// CPU, memory and output limits, and cannot touch your files. `aigc-host inspect PLUGIN` shows what a plugin
+/// asks for before you run it.
+#[derive(Debug, Parser)]
+#[command(name = "aigc-host", version, propagate_version = true, max_term_width = 110)]
+#[command(after_help = "Examples:
+  aigc-host inspect plugins/sketchfab.wasm
+  aigc-host run plugins/sketchfab.wasm --dataset data/3d --replay examples/sketchfab/replay
+  aigc-host run plugins/sketchfab.wasm --dataset data/3d --secret sketchfab=$SKETCHFAB_TOKEN
+  aigc-host dataset stats data/3d")]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Args)]
+pub struct GlobalArgs {
+    /// More log output (-v: debug, -vv: trace); `RUST_LOG` works too
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+    /// Only errors; no progress bar
+    #[arg(short, long, global = true)]
+    pub quiet: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Show a plugin's manifest — kind, requested hosts, secrets, models, config keys — without running it
+    Inspect(InspectArgs),
+    /// Run a crawler plugin, adding what it collects to a dataset
+    Run(RunArgs),
+    /// Judge every item of a dataset with cleaner plugins and store their verdicts
+    Clean(CleanArgs),
+    /// Grade submissions (folders) with a grader plugin, with no network
+    Grade(GradeArgs),
+    /// Look at and manage datasets
+    #[command(subcommand)]
+    Dataset(DatasetCommand),
+    /// Check the installation: WebAssembly engine, libtorch, devices, directories
+    Doctor(JsonArg),
+}
+
+#[derive(Debug, Args)]
+pub struct JsonArg {
+    /// Print one JSON document on stdout instead of text
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct InspectArgs {
+    /// The plugin (.wasm component)
+    pub plugin: PathBuf,
+    #[command(flatten)]
+    pub output: JsonArg,
+}
+
+/// Sandbox limits for one plugin instance.
+#[derive(Debug, Args, Clone)]
+pub struct LimitArgs {
+    /// Seconds the plugin may spend running its own code (time waiting on the host does not count)
+    #[arg(long, value_name = "SECS", default_value_t = 300.0)]
+    pub cpu_limit: f64,
+    /// Seconds the whole run may take, host calls included (default: no limit)
+    #[arg(long, value_name = "SECS")]
+    pub timeout: Option<f64>,
+    /// Largest memory the plugin may use, in MiB
+    #[arg(long, value_name = "MIB", default_value_t = 256)]
+    pub memory_limit: u64,
+}
+
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// The crawler plugin (.wasm component)
+    pub plugin: PathBuf,
+    /// The dataset directory to add items to (created if missing)
+    #[arg(long, short = 'd', value_name = "DIR")]
+    pub dataset: PathBuf,
+    /// Set a config key the plugin declares (see `aigc-host inspect`); repeatable
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    pub set: Vec<String>,
+    /// Grant a host beyond the plugin's manifest: `host`, `host:port`, `*.domain`, or an exact IP address
+    /// (`127.0.0.1:8080`), the only way to reach loopback or private addresses; repeatable
+    #[arg(long = "allow-host", value_name = "HOST[:PORT]")]
+    pub allow_host: Vec<String>,
+    /// Give a secret the plugin declares (an API token); the host adds it to requests to the secret's own hosts
+    /// and the plugin never sees it; repeatable
+    #[arg(long = "secret", value_name = "NAME=VALUE")]
+    pub secret: Vec<String>,
+    /// Also send secret NAME to HOST (for a mirror or a test server); repeatable
+    #[arg(long = "secret-host", value_name = "NAME=HOST[:PORT]")]
+    pub secret_host: Vec<String>,
+    /// Append every HTTP exchange to FILE (JSON Lines; secrets are never written)
+    #[arg(long, value_name = "FILE", conflicts_with = "replay")]
+    pub record: Option<PathBuf>,
+    /// Answer every HTTP request from FILE, made with --record; no network is used
+    #[arg(long, value_name = "FILE")]
+    pub replay: Option<PathBuf>,
+    /// Requests in flight at once
+    #[arg(long, value_name = "N", default_value_t = 8)]
+    pub concurrency: usize,
+    /// Stop granting requests after N of them
+    #[arg(long, value_name = "N")]
+    pub max_requests: Option<u64>,
+    /// Largest response body accepted, in MiB
+    #[arg(long, value_name = "MIB", default_value_t = 64)]
+    pub max_body: u64,
+    #[command(flatten)]
+    pub limits: LimitArgs,
+    #[command(flatten)]
+    pub output: JsonArg,
+}
+
+#[derive(Debug, Args)]
+pub struct CleanArgs {
+    /// The dataset directory
+    pub dataset: PathBuf,
+    /// A cleaner plugin; repeat for several rules
+    #[arg(long = "rule", value_name = "PLUGIN", required = true)]
+    pub rules: Vec<PathBuf>,
+    /// Set a config key of the rules (each rule receives the keys it declares); repeatable
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    pub set: Vec<String>,
+    /// Items judged at once
+    #[arg(long, short = 'j', value_name = "N", default_value_t = default_jobs())]
+    pub jobs: usize,
+    #[command(flatten)]
+    pub limits: LimitArgs,
+    #[command(flatten)]
+    pub output: JsonArg,
+}
+
+#[derive(Debug, Args)]
+pub struct GradeArgs {
+    /// The grader plugin
+    pub grader: PathBuf,
+    /// Submission folders
+    #[arg(required = true)]
+    pub submissions: Vec<PathBuf>,
+    /// Set a config key the grader declares; repeatable
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    pub set: Vec<String>,
+    #[command(flatten)]
+    pub limits: LimitArgs,
+    #[command(flatten)]
+    pub output: JsonArg,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DatasetCommand {
+    /// Counts: items, by category, by status
+    Stats {
+        dir: PathBuf,
+        #[command(flatten)]
+        output: JsonArg,
+    },
+    /// Every item with its provenance and verdicts
+    Ls {
+        dir: PathBuf,
+        #[command(flatten)]
+        output: JsonArg,
+    },
+    /// Make local files (or every file under folders) into items
+    Import {
+        /// The dataset directory (created if missing)
+        dir: PathBuf,
+        /// Files or folders
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+        /// Category for every imported item (default: the first folder level under an imported folder)
+        #[arg(long, short = 'c')]
+        category: Option<String>,
+        /// Licence to record for every imported item (e.g. CC-BY-4.0)
+        #[arg(long)]
+        licence: Option<String>,
+        #[command(flatten)]
+        output: JsonArg,
+    },
+}
+
+fn default_jobs() -> usize {
+    std::thread::available_parallelism().map_or(2, |n| n.get())
+}

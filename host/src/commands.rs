@@ -1,0 +1,68 @@
+//! What each subcommand does. Each one resolves its arguments into settings, does its work through the library,
+//! and prints text for people or one JSON document with `--json` (logs always go to stderr).
+
+mod clean;
+mod dataset;
+mod doctor;
+mod grade;
+mod inspect;
+mod run;
+mod settings;
+
+use std::io::IsTerminal;
+use std::process::ExitCode;
+
+use serde::Serialize;
+use tracing_subscriber::EnvFilter;
+
+use crate::cli::{Cli, Command, DatasetCommand, GlobalArgs};
+
+/// Logs go to stderr; `-v`/`-q` pick the level unless `RUST_LOG` says otherwise.
+pub fn init_logging(global: &GlobalArgs) {
+    let default = match (global.quiet, global.verbose) {
+        (true, _) => "error",
+        (false, 0) => "info",
+        (false, 1) => "debug",
+        (false, _) => "trace",
+    };
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .with_ansi(std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none())
+        .without_time()
+        .try_init();
+}
+
+/// Runs the parsed command; the exit code says whether the work succeeded (0) or failed (1).
+pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    let quiet = cli.global.quiet;
+    match cli.command {
+        Command::Inspect(args) => inspect::inspect(&args),
+        Command::Run(args) => block_on(run::run(args, quiet)),
+        Command::Clean(args) => block_on(clean::clean(args, quiet)),
+        Command::Grade(args) => block_on(grade::grade(args)),
+        Command::Dataset(DatasetCommand::Stats { dir, output }) => dataset::stats(&dir, output.json),
+        Command::Dataset(DatasetCommand::Ls { dir, output }) => dataset::ls(&dir, output.json),
+        Command::Dataset(DatasetCommand::Import { dir, paths, category, licence, output }) => {
+            dataset::import(&dir, &paths, category.as_deref(), licence.as_deref(), output.json, quiet)
+        }
+        Command::Doctor(output) => doctor::doctor(output.json),
+    }
+}
+
+fn block_on<F: Future<Output = anyhow::Result<ExitCode>>>(work: F) -> anyhow::Result<ExitCode> {
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    runtime.block_on(work)
+}
+
+/// Prints one JSON document on stdout.
+fn print_json<T: Serialize>(value: &T) -> anyhow::Result<()> {
+    println!("{}", serde_json::to_string_pretty(value)?);
+    Ok(())
+}
+
+fn exit(ok: bool) -> ExitCode {
+    if ok { ExitCode::SUCCESS } else { ExitCode::from(1) }
+}

@@ -1,0 +1,193 @@
+//! `aigc-host dataset stats | ls | import`.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::Context;
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+use crate::progress::Progress;
+use crate::store::{Dataset, NewFile, NewItem, Provenance};
+
+pub fn stats(dir: &Path, json: bool) -> anyhow::Result<ExitCode> {
+    let stats = Dataset::open(dir)?.stats()?;
+    if json {
+        super::print_json(&stats)?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    println!("{}: {} items, {} files, {:.1} MiB", dir.display(), stats.items, stats.files, stats.bytes as f64 / 1048576.0);
+    println!("by category:");
+    for (category, count) in &stats.by_category {
+        println!("  {count:>7}  {category}");
+    }
+    println!("by status:");
+    for (status, count) in &stats.by_status {
+        println!("  {count:>7}  {status}");
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+#[derive(Serialize)]
+struct ListedItem<'a> {
+    id: &'a str,
+    category: Option<&'a str>,
+    title: Option<&'a str>,
+    status: &'a crate::store::Status,
+    source: &'a str,
+    source_key: &'a str,
+    licence: Option<&'a str>,
+    author: Option<&'a str>,
+    files: Vec<&'a str>,
+    verdicts: &'a [crate::store::Verdict],
+}
+
+#[derive(Serialize)]
+struct Listing<'a> {
+    items: Vec<ListedItem<'a>>,
+}
+
+pub fn ls(dir: &Path, json: bool) -> anyhow::Result<ExitCode> {
+    let listings = Dataset::open(dir)?.listings()?;
+    let items: Vec<ListedItem<'_>> = listings
+        .iter()
+        .map(|l| ListedItem {
+            id: &l.item.id,
+            category: l.item.category.as_deref(),
+            title: l.item.title.as_deref(),
+            status: &l.status,
+            source: &l.item.provenance.source_url,
+            source_key: &l.item.source_key,
+            licence: l.item.provenance.licence.as_deref(),
+            author: l.item.provenance.author.as_deref(),
+            files: l.item.files.iter().map(|f| f.name.as_str()).collect(),
+            verdicts: &l.verdicts,
+        })
+        .collect();
+    if json {
+        super::print_json(&Listing { items })?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    for item in &items {
+        let status = serde_json::to_value(item.status)?.as_str().unwrap_or("?").to_string();
+        println!(
+            "{}  {:<8} {:<18} {:<14} {}",
+            item.id,
+            status,
+            item.category.unwrap_or("-"),
+            item.licence.unwrap_or("-"),
+            item.title.unwrap_or(item.source)
+        );
+        for v in item.verdicts {
+            println!("      {} {}: {}", if v.keep { "keep" } else { "drop" }, v.rule, v.reason);
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+#[derive(Serialize)]
+struct ImportSummary {
+    dataset: String,
+    items_added: u64,
+    items_skipped: u64,
+    files_seen: u64,
+}
+
+/// One file to import and the category it falls under.
+struct Candidate {
+    path: PathBuf,
+    category: Option<String>,
+    relative: String,
+}
+
+pub fn import(
+    dir: &Path,
+    paths: &[PathBuf],
+    category: Option<&str>,
+    licence: Option<&str>,
+    json: bool,
+    quiet: bool,
+) -> anyhow::Result<ExitCode> {
+    let mut candidates = Vec::new();
+    for path in paths {
+        let meta = std::fs::metadata(path).with_context(|| format!("cannot import `{}`", path.display()))?;
+        if meta.is_file() {
+            let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+            candidates.push(Candidate { path: path.clone(), category: category.map(String::from), relative: name });
+            continue;
+        }
+        for entry in walkdir::WalkDir::new(path).follow_links(false).sort_by_file_name() {
+            let entry = entry.with_context(|| format!("cannot walk `{}`", path.display()))?;
+            if !entry.file_type().is_file() || entry.file_name().to_string_lossy().starts_with('.') {
+                continue;
+            }
+            let relative = entry.path().strip_prefix(path).unwrap_or(entry.path());
+            let parts: Vec<String> = relative.components().map(|c| c.as_os_str().to_string_lossy().into_owned()).collect();
+            // Folder layouts like `animals/cat.glb` are the common way to say the category.
+            let folder_category = if parts.len() > 1 { parts.first().cloned() } else { None };
+            candidates.push(Candidate {
+                path: entry.path().to_path_buf(),
+                category: category.map(String::from).or(folder_category),
+                relative: parts.join("/"),
+            });
+        }
+    }
+    let dataset = Dataset::create_or_open(dir)?;
+    let progress = Progress::for_terminal("import", quiet || json);
+    if let Some(bar) = &progress {
+        bar.update(0, Some(candidates.len() as u64), "");
+    }
+    let mut summary =
+        ImportSummary { dataset: dir.display().to_string(), items_added: 0, items_skipped: 0, files_seen: 0 };
+    for candidate in &candidates {
+        let data = std::fs::read(&candidate.path).with_context(|| format!("cannot read `{}`", candidate.path.display()))?;
+        let sha = hex::encode(Sha256::digest(&data));
+        let absolute = std::fs::canonicalize(&candidate.path).unwrap_or_else(|_| candidate.path.clone());
+        let source_url = url::Url::from_file_path(&absolute).map(|u| u.to_string()).unwrap_or_else(|_| absolute.display().to_string());
+        let name = candidate.path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "file".into());
+        let media_type = mime_guess::from_path(&candidate.path).first_or_octet_stream().essence_str().to_string();
+        let item = NewItem {
+            // Keyed by content, so importing the same file twice (or from two places) stores it once.
+            source_key: format!("import:{sha}"),
+            category: candidate.category.clone(),
+            title: Some(name.clone()),
+            provenance: Provenance {
+                source_url,
+                licence: licence.map(String::from),
+                licence_url: None,
+                author: None,
+                author_url: None,
+            },
+            metadata: serde_json::json!({ "imported_path": candidate.relative }).to_string(),
+            files: vec![NewFile { name: sanitize(&name), media_type, data }],
+            parent: None,
+        };
+        let put = dataset.put_item(None, &item)?;
+        summary.files_seen += 1;
+        if put.created { summary.items_added += 1 } else { summary.items_skipped += 1 }
+        if let Some(bar) = &progress {
+            bar.inc(1);
+        }
+    }
+    if let Some(bar) = &progress {
+        bar.finish();
+    }
+    if json {
+        super::print_json(&summary)?;
+    } else {
+        eprintln!(
+            "imported {} files into `{}`: {} new items, {} already present",
+            summary.files_seen,
+            dir.display(),
+            summary.items_added,
+            summary.items_skipped
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// File names inside an item may not contain path separators.
+fn sanitize(name: &str) -> String {
+    let cleaned: String = name.chars().map(|c| if matches!(c, '/' | '\\' | '\0') { '_' } else { c }).collect();
+    if cleaned.is_empty() || cleaned == "." || cleaned == ".." { "file".to_string() } else { cleaned }
+}

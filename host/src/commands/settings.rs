@@ -1,0 +1,165 @@
+//! Turning command-line arguments into what a run needs: configuration checked against the manifest, grants,
+//! secrets, limits. Every mistake is reported before the plugin starts, naming the flag and what would work.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use anyhow::{Context, bail};
+
+use crate::cli::LimitArgs;
+use crate::manifest::{Manifest, PluginFile};
+use crate::net::client::Secret;
+use crate::net::HostPattern;
+use crate::runtime::Limits;
+
+/// `KEY=VALUE` pairs, split once at the first `=`.
+pub fn key_values<'a>(flag: &str, pairs: &'a [String]) -> anyhow::Result<Vec<(&'a str, &'a str)>> {
+    pairs
+        .iter()
+        .map(|pair| {
+            pair.split_once('=')
+                .filter(|(k, _)| !k.trim().is_empty())
+                .map(|(k, v)| (k.trim(), v))
+                .with_context(|| format!("`{flag} {pair}` needs the form KEY=VALUE"))
+        })
+        .collect()
+}
+
+/// The plugin's configuration: manifest defaults, overridden by `--set`. Keys the manifest does not declare are
+/// an error, so a typo does not silently run with the default.
+pub fn config(plugin: &PluginFile, sets: &[String]) -> anyhow::Result<BTreeMap<String, String>> {
+    config_from(&plugin.manifest, &plugin.label(), &key_values("--set", sets)?, false)
+}
+
+/// Like [`config`], for one of several plugins sharing the same `--set` flags: each takes only its own keys.
+pub fn config_from(
+    manifest: &Manifest,
+    label: &str,
+    sets: &[(&str, &str)],
+    lenient: bool,
+) -> anyhow::Result<BTreeMap<String, String>> {
+    let declared = &manifest.plugin.config;
+    let mut config: BTreeMap<String, String> =
+        declared.iter().filter_map(|(k, v)| v.default.clone().map(|d| (k.clone(), d))).collect();
+    for (key, value) in sets {
+        if declared.contains_key(*key) {
+            config.insert((*key).to_string(), (*value).to_string());
+        } else if !lenient {
+            let known = if declared.is_empty() {
+                "it takes none".to_string()
+            } else {
+                format!("it takes: {}", declared.keys().cloned().collect::<Vec<_>>().join(", "))
+            };
+            bail!("plugin {label} has no config key `{key}` ({known}); see `aigc-host inspect`");
+        }
+    }
+    Ok(config)
+}
+
+/// Host grants from the manifest and from `--allow-host`.
+pub fn grants(manifest: &Manifest, allow: &[String]) -> anyhow::Result<crate::net::Grants> {
+    let manifest_hosts = manifest
+        .plugin
+        .hosts
+        .iter()
+        .map(|h| HostPattern::parse(h).map_err(|e| anyhow::anyhow!("manifest host `{h}`: {e}")))
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    let operator = allow
+        .iter()
+        .map(|h| HostPattern::parse(h).map_err(|e| anyhow::anyhow!("`--allow-host {h}`: {e}")))
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    Ok(crate::net::Grants::new(manifest_hosts, operator))
+}
+
+/// Secrets from `--secret NAME=VALUE`, each bound to the hosts its manifest entry names plus `--secret-host`.
+pub fn secrets(plugin: &PluginFile, given: &[String], extra_hosts: &[String]) -> anyhow::Result<Vec<Secret>> {
+    let declared = &plugin.manifest.plugin.secrets;
+    let unknown = |name: &str, flag: &str| {
+        let known = if declared.is_empty() {
+            "it asks for none".to_string()
+        } else {
+            format!("it asks for: {}", declared.keys().cloned().collect::<Vec<_>>().join(", "))
+        };
+        anyhow::anyhow!("`{flag}`: plugin {} has no secret `{name}` ({known})", plugin.label())
+    };
+    let mut extra: BTreeMap<&str, Vec<HostPattern>> = BTreeMap::new();
+    for (name, host) in key_values("--secret-host", extra_hosts)? {
+        if !declared.contains_key(name) {
+            return Err(unknown(name, "--secret-host"));
+        }
+        let pattern = HostPattern::parse(host).map_err(|e| anyhow::anyhow!("`--secret-host {name}={host}`: {e}"))?;
+        extra.entry(name).or_default().push(pattern);
+    }
+    key_values("--secret", given)?
+        .into_iter()
+        .map(|(name, value)| {
+            let request = declared.get(name).ok_or_else(|| unknown(name, "--secret"))?;
+            let mut hosts = request
+                .hosts
+                .iter()
+                .map(|h| HostPattern::parse(h).map_err(|e| anyhow::anyhow!("secret `{name}` host `{h}`: {e}")))
+                .collect::<anyhow::Result<Vec<_>>>()?;
+            hosts.extend(extra.remove(name).unwrap_or_default());
+            let header = reqwest::header::HeaderName::from_bytes(request.header.as_bytes())
+                .with_context(|| format!("secret `{name}`: bad header name"))?;
+            let mut value = reqwest::header::HeaderValue::from_str(&format!("{}{value}", request.prefix))
+                .with_context(|| format!("`--secret {name}=...`: the value cannot be sent in a header"))?;
+            value.set_sensitive(true);
+            Ok(Secret { name: name.to_string(), header, value, hosts })
+        })
+        .collect()
+}
+
+/// Sandbox limits from the common flags.
+pub fn limits(args: &LimitArgs) -> anyhow::Result<Limits> {
+    let seconds = |flag: &str, v: f64| {
+        if v.is_finite() && v > 0.0 {
+            Ok(Duration::from_secs_f64(v))
+        } else {
+            bail!("`{flag}` must be a positive number of seconds")
+        }
+    };
+    if args.memory_limit == 0 || args.memory_limit > 16 << 10 {
+        bail!("`--memory-limit` must be between 1 and 16384 MiB");
+    }
+    Ok(Limits {
+        memory: usize::try_from(args.memory_limit << 20).context("--memory-limit too large")?,
+        cpu: seconds("--cpu-limit", args.cpu_limit)?,
+        wall: args.timeout.map(|t| seconds("--timeout", t)).transpose()?,
+    })
+}
+
+/// Reads a plugin and checks it is the kind the command runs.
+pub fn plugin_of_kind(path: &std::path::Path, kind: crate::manifest::Kind, command: &str) -> anyhow::Result<PluginFile> {
+    let plugin = PluginFile::read(path)?;
+    if plugin.manifest.plugin.kind != kind {
+        let how = match plugin.manifest.plugin.kind {
+            crate::manifest::Kind::Crawler => "aigc-host run PLUGIN --dataset DIR",
+            crate::manifest::Kind::Cleaner => "aigc-host clean DIR --rule PLUGIN",
+            crate::manifest::Kind::Grader => "aigc-host grade PLUGIN SUBMISSION...",
+        };
+        bail!(
+            "`{}` is a {} plugin and `aigc-host {command}` runs {kind}s; run it with `{how}`",
+            path.display(),
+            plugin.manifest.plugin.kind
+        );
+    }
+    Ok(plugin)
+}
+
+pub fn plugin_info(plugin: &PluginFile) -> crate::capabilities::PluginInfo {
+    crate::capabilities::PluginInfo {
+        name: plugin.manifest.name.clone(),
+        version: plugin.manifest.version.clone(),
+        sha256: plugin.sha256.clone(),
+        label: plugin.label(),
+    }
+}
+
+pub fn plugin_ref(plugin: &PluginFile) -> crate::store::PluginRef {
+    crate::store::PluginRef {
+        name: plugin.manifest.name.clone(),
+        version: plugin.manifest.version.clone(),
+        sha256: plugin.sha256.clone(),
+    }
+}

@@ -1,0 +1,23 @@
+//! aigc-host: runs sandboxed WebAssembly plugins (crawlers, cleaners, graders) over datasets.
+//!
+//! The host owns everything with authority — the network, the dataset on disk, models — and lends plugins
+//! narrow, checked capabilities through the WIT interfaces in `wit/`. The pieces:
+//!
+//! - [`manifest`]: what a plugin is and asks for, read from its custom section without running it;
+//! - [`runtime`]: the wasmtime engine, the sandbox limits, and instantiation of one plugin per store;
+//! - [`capabilities`]: the host side of each WIT interface (log, config, dataset, collect, http, submission);
+//! - [`net`]: outbound HTTP with the grant policy, address checks, secrets, record and replay;
+//! - [`store`]: the dataset on disk (SQLite manifest plus content-addressed blobs);
+//! - [`models`]: libtorch through `tch`;
+//! - [`commands`]: what each `aigc-host` subcommand does, on top of the above.
+
+pub mod bindings;
+pub mod capabilities;
+pub mod cli;
+pub mod commands;
+pub mod manifest;
+pub mod models;
+pub mod net;
+pub mod progress;
+pub mod runtime;
+pub mod store;

@@ -1,0 +1,270 @@
+//! The sandbox: one wasmtime engine per process, a fresh store per plugin instance, and the limits that keep an
+//! untrusted plugin from harming the host. A plugin that breaks a limit is stopped alone, with a message that
+//! names it and the limit.
+//!
+//! Time is limited two ways. *Plugin time* (`cpu`) counts only time spent running the plugin's own code, checked
+//! on every epoch tick, so a crawler waiting hours on polite HTTP is fine while a busy loop is stopped. *Wall time*
+//! (`wall`) bounds the whole call, host calls included, with a tokio timeout, because epochs cannot interrupt a
+//! plugin blocked inside a host call.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use wasmtime::component::{Component, HasSelf, Linker, ResourceTable};
+use wasmtime::{Config, Engine, ResourceLimiter, Store, UpdateDeadline};
+use wasmtime_wasi::p2::pipe::MemoryOutputPipe;
+use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
+
+use crate::bindings;
+use crate::capabilities::RunContext;
+use crate::manifest::PluginFile;
+
+/// How often the epoch advances. Deadlines are checked at this granularity.
+const TICK: Duration = Duration::from_millis(10);
+/// Ticks between checks of the plugin's time, each also a chance for other tasks to run.
+const TICKS_PER_CHECK: u64 = 5;
+/// Plugin stdout/stderr kept for error messages (a Rust panic prints there).
+const STDIO_CAPTURE: usize = 64 << 10;
+
+/// The limits one plugin instance runs under.
+#[derive(Debug, Clone)]
+pub struct Limits {
+    /// Largest linear memory, in bytes.
+    pub memory: usize,
+    /// Time running the plugin's own code, per call.
+    pub cpu: Duration,
+    /// Time for a whole call, host calls included; None: no limit.
+    pub wall: Option<Duration>,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self { memory: 256 << 20, cpu: Duration::from_secs(300), wall: None }
+    }
+}
+
+/// A limit a plugin broke. Carried through wasmtime's error so the failure can say which one.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum LimitExceeded {
+    #[error("it ran its own code for longer than its CPU limit of {} (raise it with `--cpu-limit SECS`)", human_duration(*limit))]
+    Cpu { limit: Duration },
+    #[error("it ran longer than its time limit of {} (raise it with `--timeout SECS`)", human_duration(*limit))]
+    Wall { limit: Duration },
+    #[error(
+        "it tried to grow its memory to {:.1} MiB, over its limit of {:.1} MiB (raise it with `--memory-limit MIB`)",
+        *requested as f64 / 1048576.0, *limit as f64 / 1048576.0
+    )]
+    Memory { limit: usize, requested: usize },
+    #[error("{what} exceeded its limit of {limit}")]
+    Other { what: String, limit: String },
+}
+
+fn human_duration(d: Duration) -> String {
+    if d.as_secs() >= 1 && d.subsec_millis() == 0 { format!("{} s", d.as_secs()) } else { format!("{d:?}") }
+}
+
+/// Why a plugin call failed.
+#[derive(Debug, thiserror::Error)]
+pub enum PluginFailure {
+    #[error("plugin {plugin} was stopped: {limit}")]
+    Limit { plugin: String, limit: LimitExceeded },
+    #[error("plugin {plugin} crashed: {message}{}", stderr_note(stderr))]
+    Trap { plugin: String, message: String, stderr: String },
+    #[error("plugin {plugin} failed: {message}")]
+    Returned { plugin: String, message: String },
+    #[error("plugin {plugin} could not start: {message}")]
+    Instantiate { plugin: String, message: String },
+}
+
+fn stderr_note(stderr: &str) -> String {
+    let tail: String = stderr.trim().lines().rev().take(6).collect::<Vec<_>>().into_iter().rev().collect::<Vec<_>>().join("\n    ");
+    if tail.is_empty() { String::new() } else { format!("\n  its output ended with:\n    {tail}") }
+}
+
+/// Per-store memory accounting; refusing a grow with an error (not `false`) stops the plugin at once with a
+/// message, instead of letting its allocator abort with a bare `unreachable`.
+pub struct MemoryLimiter {
+    max: usize,
+    peak: usize,
+}
+
+impl ResourceLimiter for MemoryLimiter {
+    fn memory_growing(&mut self, _current: usize, desired: usize, _maximum: Option<usize>) -> wasmtime::Result<bool> {
+        if desired > self.max {
+            return Err(wasmtime::Error::new(LimitExceeded::Memory { limit: self.max, requested: desired }));
+        }
+        self.peak = self.peak.max(desired);
+        Ok(true)
+    }
+
+    fn table_growing(&mut self, _current: usize, desired: usize, _maximum: Option<usize>) -> wasmtime::Result<bool> {
+        Ok(desired <= 1_000_000)
+    }
+}
+
+/// The data of one plugin instance's store.
+pub struct HostState {
+    wasi: WasiCtx,
+    table: ResourceTable,
+    limiter: MemoryLimiter,
+    /// What the run lends this instance: dataset, HTTP client, config, log.
+    pub ctx: Arc<RunContext>,
+    /// Time spent inside host calls during the current call, so it is not charged as plugin time.
+    pub host_time: Duration,
+    call_started: Instant,
+    cpu_limit: Duration,
+    stderr: MemoryOutputPipe,
+}
+
+impl WasiView for HostState {
+    fn ctx(&mut self) -> WasiCtxView<'_> {
+        WasiCtxView { ctx: &mut self.wasi, table: &mut self.table }
+    }
+}
+
+impl HostState {
+    /// Runs a host call's future and books its time as host time.
+    pub async fn timed<T>(&mut self, work: impl Future<Output = T>) -> T {
+        let start = Instant::now();
+        let out = work.await;
+        self.host_time += start.elapsed();
+        out
+    }
+
+    /// Peak linear memory this instance used, in bytes.
+    pub fn peak_memory(&self) -> usize {
+        self.limiter.peak
+    }
+}
+
+/// The process-wide engine and its epoch ticker.
+pub struct Runtime {
+    engine: Engine,
+}
+
+impl Runtime {
+    /// Builds the engine: component model, async host calls, epoch interruption, and a compilation cache so a
+    /// plugin is compiled once per version rather than on every run.
+    pub fn new() -> anyhow::Result<Self> {
+        let mut config = Config::new();
+        config.wasm_component_model(true);
+        config.epoch_interruption(true);
+        // The component-model async ABI (WASI 0.3) is not used and slows synchronous calls; keep it off.
+        config.wasm_component_model_async(false);
+        config.concurrency_support(false);
+        if let Some(dirs) = directories::ProjectDirs::from("", "", "aigc-host") {
+            let mut cache = wasmtime::CacheConfig::new();
+            cache.with_directory(dirs.cache_dir().join("wasmtime"));
+            match wasmtime::Cache::new(cache) {
+                Ok(cache) => {
+                    config.cache(Some(cache));
+                }
+                Err(e) => tracing::debug!("compilation cache disabled: {e}"),
+            }
+        }
+        let engine = Engine::new(&config).map_err(|e| anyhow::anyhow!("cannot start the WebAssembly engine: {e}"))?;
+        let weak = engine.weak();
+        std::thread::Builder::new().name("aigc-epoch".into()).spawn(move || {
+            while let Some(engine) = weak.upgrade() {
+                engine.increment_epoch();
+                drop(engine);
+                std::thread::sleep(TICK);
+            }
+        })?;
+        Ok(Self { engine })
+    }
+
+    pub fn engine(&self) -> &Engine {
+        &self.engine
+    }
+
+    /// Compiles a plugin (or loads it from the cache).
+    pub fn compile(&self, plugin: &PluginFile) -> anyhow::Result<Component> {
+        Component::new(&self.engine, &plugin.bytes)
+            .map_err(|e| anyhow::anyhow!("`{}` is not a valid WebAssembly component: {e}", plugin.path.display()))
+    }
+
+    /// A linker with WASI (granting nothing) and the interfaces of `world`.
+    pub fn linker(&self, kind: crate::manifest::Kind) -> anyhow::Result<Linker<HostState>> {
+        use crate::manifest::Kind;
+        let mut linker = Linker::new(&self.engine);
+        // A std guest imports WASI; the empty context below grants none of it (no files, env, sockets, stdin).
+        wasmtime_wasi::p2::add_to_linker_async(&mut linker).map_err(|e| anyhow::anyhow!("{e}"))?;
+        let result = match kind {
+            Kind::Crawler => bindings::crawler::Crawler::add_to_linker::<_, HasSelf<_>>(&mut linker, |s| s),
+            Kind::Cleaner => bindings::cleaner::Cleaner::add_to_linker::<_, HasSelf<_>>(&mut linker, |s| s),
+            Kind::Grader => bindings::grader::Grader::add_to_linker::<_, HasSelf<_>>(&mut linker, |s| s),
+        };
+        result.map_err(|e| anyhow::anyhow!("{e}"))?;
+        Ok(linker)
+    }
+
+    /// A fresh store for one instance of the plugin described by `ctx`.
+    pub fn store(&self, ctx: Arc<RunContext>, limits: &Limits) -> Store<HostState> {
+        let stderr = MemoryOutputPipe::new(STDIO_CAPTURE);
+        let wasi = WasiCtx::builder().stdout(stderr.clone()).stderr(stderr.clone()).build();
+        let state = HostState {
+            wasi,
+            table: ResourceTable::new(),
+            limiter: MemoryLimiter { max: limits.memory, peak: 0 },
+            ctx,
+            host_time: Duration::ZERO,
+            call_started: Instant::now(),
+            cpu_limit: limits.cpu,
+            stderr,
+        };
+        let mut store = Store::new(&self.engine, state);
+        store.limiter(|state| &mut state.limiter);
+        store.set_epoch_deadline(TICKS_PER_CHECK);
+        store.epoch_deadline_callback(|ctx| {
+            let state = ctx.data();
+            let plugin_time = state.call_started.elapsed().saturating_sub(state.host_time);
+            if plugin_time > state.cpu_limit {
+                return Err(wasmtime::Error::new(LimitExceeded::Cpu { limit: state.cpu_limit }));
+            }
+            Ok(UpdateDeadline::Yield(TICKS_PER_CHECK))
+        });
+        store
+    }
+}
+
+/// Runs one export call with the store's limits, turning every way it can fail into a [`PluginFailure`].
+pub async fn call<T>(
+    store: &mut Store<HostState>,
+    limits: &Limits,
+    call: impl AsyncFnOnce(&mut Store<HostState>) -> wasmtime::Result<Result<T, String>>,
+) -> Result<T, PluginFailure> {
+    let plugin = store.data().ctx.plugin.label.clone();
+    store.data_mut().call_started = Instant::now();
+    store.data_mut().host_time = Duration::ZERO;
+    let outcome = match limits.wall {
+        Some(wall) => match tokio::time::timeout(wall, call(store)).await {
+            Ok(outcome) => outcome,
+            Err(_) => return Err(PluginFailure::Limit { plugin, limit: LimitExceeded::Wall { limit: wall } }),
+        },
+        None => call(store).await,
+    };
+    match outcome {
+        Ok(Ok(value)) => Ok(value),
+        Ok(Err(message)) => Err(PluginFailure::Returned { plugin, message }),
+        Err(error) => Err(failure(plugin, error, &store.data().stderr)),
+    }
+}
+
+/// Classifies a wasmtime error: a limit we raised, or a trap with the plugin's last words.
+pub fn failure(plugin: String, error: wasmtime::Error, stderr: &MemoryOutputPipe) -> PluginFailure {
+    if let Some(limit) = error.downcast_ref::<LimitExceeded>() {
+        return PluginFailure::Limit { plugin, limit: limit.clone() };
+    }
+    let stderr = String::from_utf8_lossy(&stderr.contents()).into_owned();
+    let message = match error.downcast_ref::<wasmtime::Trap>() {
+        Some(trap) => format!("{trap}"),
+        None => format!("{error:#}"),
+    };
+    PluginFailure::Trap { plugin, message, stderr }
+}
+
+/// Output the plugin wrote to stdout/stderr.
+pub fn captured_output(store: &Store<HostState>) -> String {
+    String::from_utf8_lossy(&store.data().stderr.contents()).into_owned()
+}

@@ -1,0 +1,403 @@
+//! The dataset store: a directory holding `manifest.sqlite` and content-addressed blobs under `blobs/`.
+//!
+//! Crawls must survive `kill -9` and power loss without losing or duplicating an item, so:
+//! - blobs are written to a temp file, synced and renamed into place before any row names them, so a crash
+//!   leaves at most an unreferenced blob, never a row without its bytes;
+//! - each item's rows go in one transaction, and the manifest runs in WAL mode with `synchronous=FULL`, so once
+//!   [`Dataset::put_item`] returns the item is on disk;
+//! - item ids derive from the source key, so re-running a crawl finds what it already stored and skips it, and
+//!   the same item has the same id in every dataset.
+//!
+//! Verdicts are rows about items, never edits of their blobs, so a rule can be re-run or replaced.
+
+mod blobs;
+mod clock;
+mod error;
+mod rows;
+mod schema;
+mod types;
+mod validate;
+
+#[cfg(test)]
+mod tests;
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, MutexGuard, PoisonError};
+
+use rusqlite::{Connection, OpenFlags, OptionalExtension, TransactionBehavior, params};
+
+use blobs::Blobs;
+use rows::ITEM_COLUMNS;
+
+pub use error::StoreError;
+pub use types::{
+    FileInfo, Item, Listing, NewFile, NewItem, PluginRef, Provenance, PutOutcome, RunId, Stats, Status, Verdict,
+};
+
+/// The store's result; every error says which dataset it concerns.
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+const MANIFEST: &str = "manifest.sqlite";
+
+/// The id an item with this source key has in any dataset: 64 bits of hash are plenty for one dataset and short
+/// enough to type. A collision is detected and refused by [`Dataset::put_item`], never silently merged.
+pub fn item_id(source_key: &str) -> String {
+    let mut id = blobs::sha256_hex(format!("item:{source_key}").as_bytes());
+    id.truncate(16);
+    id
+}
+
+/// An open dataset. Cheap to share: all methods take `&self`, and one connection behind a mutex serialises
+/// manifest access within the process while blob writes, the slow part, run outside the lock.
+pub struct Dataset {
+    root: PathBuf,
+    blobs: Blobs,
+    conn: Mutex<Connection>,
+}
+
+impl std::fmt::Debug for Dataset {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Dataset").field("root", &self.root).finish_non_exhaustive()
+    }
+}
+
+impl Dataset {
+    /// Opens the dataset at `dir`, creating the directory and an empty dataset if there is none yet.
+    pub fn create_or_open(dir: &Path) -> Result<Self> {
+        fs::create_dir_all(dir).map_err(StoreError::io(dir, "creating the dataset directory"))?;
+        let blobs = Blobs::new(dir);
+        blobs.prepare()?;
+        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let conn = Connection::open_with_flags(dir.join(MANIFEST), flags)
+            .map_err(StoreError::sqlite(dir, "opening manifest.sqlite"))?;
+        let dataset = Self::with_connection(dir, blobs, conn, true)?;
+        // Make the new manifest's directory entry durable along with its contents.
+        blobs::sync_dir(dir).map_err(StoreError::io(dir, "syncing the dataset directory"))?;
+        Ok(dataset)
+    }
+
+    /// Opens an existing dataset; never creates one, so a mistyped path is an error rather than a new dataset.
+    pub fn open(dir: &Path) -> Result<Self> {
+        let not_a_dataset = |reason: &str| StoreError::NotADataset { dir: dir.to_path_buf(), reason: reason.into() };
+        if !dir.is_dir() {
+            return Err(not_a_dataset("no such directory"));
+        }
+        let manifest = dir.join(MANIFEST);
+        if !manifest.is_file() {
+            return Err(not_a_dataset("no manifest.sqlite"));
+        }
+        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let conn =
+            Connection::open_with_flags(manifest, flags).map_err(StoreError::sqlite(dir, "opening manifest.sqlite"))?;
+        Self::with_connection(dir, Blobs::new(dir), conn, false)
+    }
+
+    fn with_connection(dir: &Path, blobs: Blobs, mut conn: Connection, create: bool) -> Result<Self> {
+        schema::configure(&conn, dir)?;
+        schema::init(&mut conn, dir, create)?;
+        blobs.sweep_stale_temps();
+        Ok(Self { root: dir.to_path_buf(), blobs, conn: Mutex::new(conn) })
+    }
+
+    /// The directory as given when opening, so messages show the path the person typed.
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    /// Where the blob with this hash lives. Text that is not a sha256 hex digest maps to a path under `blobs/`
+    /// that never exists, so user input cannot point outside the dataset.
+    pub fn blob_path(&self, sha256: &str) -> PathBuf {
+        self.blobs.path(sha256)
+    }
+
+    /// Records that `plugin` started running, so every item it stores can name the exact plugin build.
+    pub fn begin_run(&self, plugin: &PluginRef, command: &str, args_json: &str) -> Result<RunId> {
+        validate::json_value(&self.root, "the run's arguments", args_json)?;
+        let conn = self.conn();
+        conn.execute(
+            "INSERT INTO runs (plugin_name, plugin_version, plugin_sha256, command, args_json, started_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            params![plugin.name, plugin.version, plugin.sha256, command, args_json, clock::now_rfc3339()],
+        )
+        .map_err(self.db(format!("recording the start of a run of `{}`", plugin.name)))?;
+        Ok(conn.last_insert_rowid())
+    }
+
+    /// `outcome` is `"ok"` or `"failed: ..."`. A run never finished (the process was killed) keeps a NULL outcome,
+    /// which is how an interrupted run shows.
+    pub fn finish_run(&self, run: RunId, outcome: &str, summary_json: &str) -> Result<()> {
+        validate::json_value(&self.root, &format!("the summary of run {run}"), summary_json)?;
+        let changed = self
+            .conn()
+            .execute(
+                "UPDATE runs SET finished_at = ?1, outcome = ?2, summary_json = ?3 WHERE id = ?4",
+                params![clock::now_rfc3339(), outcome, summary_json, run],
+            )
+            .map_err(self.db(format!("recording the end of run {run}")))?;
+        if changed == 0 {
+            return Err(self.unknown_run(run));
+        }
+        Ok(())
+    }
+
+    /// Stores an item unless its source key is already stored, in which case nothing is written and the existing
+    /// id comes back with `created: false`; that is what makes a crawl resumable. When this returns `Ok`, the
+    /// item and its blobs are durable.
+    pub fn put_item(&self, run: Option<RunId>, item: &NewItem) -> Result<PutOutcome> {
+        validate::new_item(&self.root, item)?;
+        let id = item_id(&item.source_key);
+        {
+            let conn = self.conn();
+            if let Some(id) = self.existing(&conn, &id, &item.source_key)? {
+                return Ok(PutOutcome { id, created: false });
+            }
+            // Checked before writing blobs so a rejected item leaves no orphans. Items and runs are never
+            // deleted, so the checks still hold when the transaction below commits.
+            if let Some(run) = run {
+                self.require_run(&conn, run)?;
+            }
+            if let Some(parent) = &item.parent {
+                self.require_item(&conn, parent, &format!("parent of item `{}`", item.source_key))?;
+            }
+        }
+
+        let mut hashes = Vec::with_capacity(item.files.len());
+        for file in &item.files {
+            hashes.push(self.blobs.put(&file.data)?);
+        }
+
+        let mut conn = self.conn();
+        let action = format!("storing item `{}`", item.source_key);
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(self.db(&action))?;
+        // Another process (or task) may have stored the same key while we wrote blobs; the IMMEDIATE lock makes
+        // this check and the insert one step.
+        if let Some(id) = self.existing(&tx, &id, &item.source_key)? {
+            return Ok(PutOutcome { id, created: false });
+        }
+        let p = &item.provenance;
+        tx.execute(
+            &format!(
+                "INSERT INTO items ({ITEM_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)"
+            ),
+            params![
+                id,
+                item.source_key,
+                item.category,
+                item.title,
+                p.source_url,
+                p.licence,
+                p.licence_url,
+                p.author,
+                p.author_url,
+                item.metadata,
+                item.parent,
+                run,
+                clock::now_rfc3339()
+            ],
+        )
+        .map_err(self.db(&action))?;
+        for (position, (file, sha256)) in item.files.iter().zip(&hashes).enumerate() {
+            tx.execute(
+                "INSERT INTO files (item_id, position, name, media_type, size, sha256) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                params![id, position as i64, file.name, file.media_type, file.data.len() as u64, sha256],
+            )
+            .map_err(self.db(&action))?;
+        }
+        tx.commit().map_err(self.db(&action))?;
+        Ok(PutOutcome { id, created: true })
+    }
+
+    /// The id of the item stored under `source_key`, if any; crawlers ask before fetching to skip known items.
+    pub fn seen(&self, source_key: &str) -> Result<Option<String>> {
+        self.conn()
+            .query_row("SELECT id FROM items WHERE source_key = ?1", [source_key], |row| row.get(0))
+            .optional()
+            .map_err(self.db("looking up a source key"))
+    }
+
+    /// The item with this id and its files' metadata; the bytes come from [`Dataset::read_file`], so listing
+    /// items never reads blobs.
+    pub fn get(&self, id: &str) -> Result<Option<Item>> {
+        let conn = self.conn();
+        let sql = format!("SELECT {ITEM_COLUMNS} FROM items WHERE id = ?1");
+        let items = rows::query_items(&conn, &sql, [id]).map_err(self.db(format!("reading item `{id}`")))?;
+        Ok(items.into_iter().next())
+    }
+
+    /// The bytes of file `name` of item `id`, or `None` if there is no such file. The blob is hashed on every
+    /// read so damage on disk surfaces as [`StoreError::CorruptBlob`] instead of as bad training data.
+    pub fn read_file(&self, id: &str, name: &str) -> Result<Option<Vec<u8>>> {
+        let sha256: Option<String> = self
+            .conn()
+            .query_row("SELECT sha256 FROM files WHERE item_id = ?1 AND name = ?2", [id, name], |row| row.get(0))
+            .optional()
+            .map_err(self.db(format!("looking up file `{name}` of item `{id}`")))?;
+        sha256.map(|sha256| self.blobs.read_verified(&sha256)).transpose()
+    }
+
+    /// Up to `limit` items in id order, starting after the id `after`; pass the last id of one page as `after` to
+    /// get the next, which stays correct while items are being added.
+    pub fn items(&self, category: Option<&str>, after: Option<&str>, limit: u32) -> Result<Vec<Item>> {
+        let after = after.unwrap_or("");
+        let conn = self.conn();
+        let result = match category {
+            Some(category) => rows::query_items(
+                &conn,
+                &format!("SELECT {ITEM_COLUMNS} FROM items WHERE category = ?1 AND id > ?2 ORDER BY id LIMIT ?3"),
+                params![category, after, limit],
+            ),
+            None => rows::query_items(
+                &conn,
+                &format!("SELECT {ITEM_COLUMNS} FROM items WHERE id > ?1 ORDER BY id LIMIT ?2"),
+                params![after, limit],
+            ),
+        };
+        result.map_err(self.db("listing items"))
+    }
+
+    /// A plugin's own saved value (a crawl cursor, a rate-limit reset time), kept so a rerun can resume.
+    pub fn state_get(&self, plugin: &str, key: &str) -> Result<Option<String>> {
+        self.conn()
+            .query_row("SELECT value FROM plugin_state WHERE plugin = ?1 AND key = ?2", [plugin, key], |row| row.get(0))
+            .optional()
+            .map_err(self.db(format!("reading state `{key}` of plugin `{plugin}`")))
+    }
+
+    /// Saved at once and durably, so a crawler can store its cursor right after the items it covers.
+    pub fn state_set(&self, plugin: &str, key: &str, value: &str) -> Result<()> {
+        self.conn()
+            .execute(
+                "INSERT INTO plugin_state (plugin, key, value, updated_at) VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT (plugin, key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
+                params![plugin, key, value, clock::now_rfc3339()],
+            )
+            .map_err(self.db(format!("saving state `{key}` of plugin `{plugin}`")))?;
+        Ok(())
+    }
+
+    /// Records `verdict.rule`'s decision about an item, replacing that rule's earlier verdict, so re-running a
+    /// rule updates its decision instead of stacking a second one.
+    pub fn put_verdict(&self, item_id: &str, verdict: &Verdict, run: Option<RunId>) -> Result<()> {
+        validate::verdict(&self.root, item_id, verdict)?;
+        let conn = self.conn();
+        self.require_item(&conn, item_id, &format!("item judged by rule `{}`", verdict.rule))?;
+        if let Some(run) = run {
+            self.require_run(&conn, run)?;
+        }
+        conn.execute(
+            "INSERT INTO verdicts (item_id, rule, keep, reason, score, run_id, decided_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+             ON CONFLICT (item_id, rule) DO UPDATE SET keep = excluded.keep, reason = excluded.reason,
+                 score = excluded.score, run_id = excluded.run_id, decided_at = excluded.decided_at",
+            params![item_id, verdict.rule, verdict.keep, verdict.reason, verdict.score, run, clock::now_rfc3339()],
+        )
+        .map_err(self.db(format!("recording rule `{}`'s verdict on item `{item_id}`", verdict.rule)))?;
+        Ok(())
+    }
+
+    /// Every item with its verdicts and status, in id order.
+    pub fn listings(&self) -> Result<Vec<Listing>> {
+        let conn = self.conn();
+        let read = || -> rusqlite::Result<_> {
+            // One read transaction so items and verdicts come from the same snapshot.
+            let tx = conn.unchecked_transaction()?;
+            let items = rows::query_items(&tx, &format!("SELECT {ITEM_COLUMNS} FROM items ORDER BY id"), [])?;
+            Ok((items, rows::all_verdicts(&tx)?))
+        };
+        let (items, mut verdicts) = read().map_err(self.db("listing items"))?;
+        Ok(items
+            .into_iter()
+            .map(|item| {
+                let verdicts = verdicts.remove(&item.id).unwrap_or_default();
+                Listing { status: Status::from_verdicts(&verdicts), item, verdicts }
+            })
+            .collect())
+    }
+
+    /// Counts for `dataset stats`, computed in SQL so a large dataset is not loaded to count it.
+    pub fn stats(&self) -> Result<Stats> {
+        let conn = self.conn();
+        let read = || -> rusqlite::Result<Stats> {
+            let tx = conn.unchecked_transaction()?;
+            let count = |sql: &str| tx.query_row(sql, [], |row| row.get::<_, u64>(0));
+            let grouped = |sql: &str| -> rusqlite::Result<BTreeMap<String, u64>> {
+                tx.prepare(sql)?.query_map([], |row| Ok((row.get(0)?, row.get(1)?)))?.collect()
+            };
+            let mut by_status: BTreeMap<String, u64> =
+                [Status::Pending, Status::Kept, Status::Dropped].iter().map(|s| (s.as_str().to_owned(), 0)).collect();
+            // Must agree with `Status::from_verdicts`; a test checks both on the same data.
+            by_status.extend(grouped(
+                "SELECT CASE
+                     WHEN NOT EXISTS (SELECT 1 FROM verdicts v WHERE v.item_id = i.id) THEN 'pending'
+                     WHEN EXISTS (SELECT 1 FROM verdicts v WHERE v.item_id = i.id AND NOT v.keep) THEN 'dropped'
+                     ELSE 'kept' END AS status, count(*)
+                 FROM items i GROUP BY status",
+            )?);
+            Ok(Stats {
+                items: count("SELECT count(*) FROM items")?,
+                by_category: grouped("SELECT coalesce(category, '(none)'), count(*) FROM items GROUP BY 1")?,
+                by_status,
+                files: count("SELECT count(*) FROM files")?,
+                bytes: count("SELECT coalesce(sum(size), 0) FROM files")?,
+            })
+        };
+        read().map_err(self.db("counting items"))
+    }
+
+    /// A panic while the lock was held unwound through any open `Transaction`, whose drop rolled it back, so the
+    /// connection is consistent and later calls may go on using it.
+    fn conn(&self) -> MutexGuard<'_, Connection> {
+        self.conn.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn db(&self, action: impl Into<String>) -> impl FnOnce(rusqlite::Error) -> StoreError {
+        StoreError::sqlite(&self.root, action)
+    }
+
+    /// The id if `source_key` is already stored. Different keys with the same 64-bit id are refused rather
+    /// than merged, since merging would silently lose an item.
+    fn existing(&self, conn: &Connection, id: &str, source_key: &str) -> Result<Option<String>> {
+        let stored: Option<String> = conn
+            .query_row("SELECT source_key FROM items WHERE id = ?1", [id], |row| row.get(0))
+            .optional()
+            .map_err(self.db(format!("looking up item `{source_key}`")))?;
+        match stored {
+            None => Ok(None),
+            Some(stored) if stored == source_key => Ok(Some(id.to_owned())),
+            Some(stored) => Err(StoreError::invalid(
+                &self.root,
+                format!(
+                    "source keys `{source_key}` and `{stored}` hash to the same item id `{id}`; \
+                     change one key slightly (for example add a prefix)"
+                ),
+            )),
+        }
+    }
+
+    fn require_item(&self, conn: &Connection, id: &str, role: &str) -> Result<()> {
+        let found = conn
+            .query_row("SELECT 1 FROM items WHERE id = ?1", [id], |_| Ok(()))
+            .optional()
+            .map_err(self.db(format!("looking up item `{id}`")))?;
+        found.ok_or_else(|| {
+            StoreError::invalid(
+                &self.root,
+                format!("there is no item `{id}` (the {role}); store that item first or pass an existing id"),
+            )
+        })
+    }
+
+    fn require_run(&self, conn: &Connection, run: RunId) -> Result<()> {
+        let found = conn
+            .query_row("SELECT 1 FROM runs WHERE id = ?1", [run], |_| Ok(()))
+            .optional()
+            .map_err(self.db(format!("looking up run {run}")))?;
+        found.ok_or_else(|| self.unknown_run(run))
+    }
+
+    fn unknown_run(&self, run: RunId) -> StoreError {
+        StoreError::invalid(&self.root, format!("there is no run {run}; pass the id that `begin_run` returned"))
+    }
+}

@@ -1,0 +1,88 @@
+//! A crawler that tries to break one sandbox rule per run, chosen with `--set mode=...`. The tests run it and
+//! check that the host stops it, names the plugin and the rule, and keeps the dataset intact.
+
+use aigc_sdk::collect::{self, NewFile, NewItem};
+use aigc_sdk::dataset::Provenance;
+use aigc_sdk::{Crawler, Error, Result, config, http, log};
+
+aigc_sdk::manifest!({
+    "kind": "crawler",
+    "description": "Test plugin: misbehaves in the way `mode` names",
+    "hosts": ["example.org", "localhost"],
+    "config": {
+        "mode": { "default": "ok", "help": "ok | loop | memory | fetch | panic | log-flood | put-then-loop" },
+        "url": { "default": "http://example.org/", "help": "what mode=fetch fetches" },
+        "count": { "default": "3", "help": "items mode=ok and mode=put-then-loop put first" }
+    }
+});
+
+struct Adversary;
+
+impl Crawler for Adversary {
+    fn crawl() -> Result<()> {
+        let mode = config::get_or("mode", "ok");
+        match mode.as_str() {
+            "ok" => put_items(),
+            "loop" => spin(),
+            "put-then-loop" => {
+                put_items()?;
+                spin()
+            }
+            "memory" => {
+                // Grow in 1 MiB steps and touch every page, so the memory is really committed.
+                let mut hoard: Vec<Vec<u8>> = Vec::new();
+                loop {
+                    hoard.push(vec![7u8; 1 << 20]);
+                    log::debug(&format!("holding {} MiB", hoard.len()));
+                }
+            }
+            "fetch" => {
+                let url = config::get_or("url", "http://example.org/");
+                let response = http::get(&url).map_err(|e| Error::msg(format!("fetch {url}: {e:?}")))?;
+                log::info(&format!("fetched {url}: HTTP {} from {}", response.status, response.final_url));
+                Ok(())
+            }
+            "panic" => panic!("the adversary panics on purpose"),
+            "log-flood" => {
+                let line = "x".repeat(1000);
+                for _ in 0..1_000_000 {
+                    log::info(&line);
+                }
+                Ok(())
+            }
+            other => Err(Error::msg(format!("unknown mode `{other}`"))),
+        }
+    }
+}
+
+fn put_items() -> Result<()> {
+    let count: u32 = config::parse_or("count", 3)?;
+    for i in 0..count {
+        collect::put(&NewItem {
+            source_key: format!("adversary:{i}"),
+            category: Some("test".into()),
+            title: Some(format!("item {i}")),
+            provenance: Provenance {
+                source_url: format!("http://example.org/{i}"),
+                licence: Some("CC0-1.0".into()),
+                licence_url: None,
+                author: None,
+                author_url: None,
+            },
+            metadata: format!("{{\"i\":{i}}}"),
+            files: vec![NewFile::new("data.txt", "text/plain", format!("item {i}").into_bytes())],
+            parent: None,
+        })?;
+    }
+    log::info(&format!("put {count} items"));
+    Ok(())
+}
+
+fn spin() -> Result<()> {
+    let mut x: u64 = 1;
+    loop {
+        x = std::hint::black_box(x.wrapping_mul(6364136223846793005).wrapping_add(1));
+    }
+}
+
+aigc_sdk::export_crawler!(Adversary);
