@@ -50,7 +50,8 @@ host: setup
 	$(CARGO) build --release -p aigc-host
 
 plugins: toolchain
-	CARGO_TARGET_DIR=$(WASM_TARGET_DIR) $(CARGO) build --release --target wasm32-wasip2 $(addprefix -p ,$(PLUGINS))
+	CARGO_TARGET_DIR=$(WASM_TARGET_DIR) $(CARGO) build --release --target wasm32-wasip2 \
+	  --config profile.release.debug=false $(addprefix -p ,$(PLUGINS))
 	@for p in $(PLUGINS); do cp $(WASM_TARGET_DIR)/wasm32-wasip2/release/$${p//-/_}.wasm plugins/$$p.wasm; done
 	@echo "built: $(addprefix plugins/,$(addsuffix .wasm,$(PLUGINS)))"
 
@@ -62,8 +63,13 @@ demo: build
 	$(HOST) run plugins/sketchfab.wasm --dataset demo-data --replay examples/sketchfab/replay
 	$(HOST) dataset stats demo-data
 
-test: setup plugins
-	$(CARGO) nextest run --release --workspace --no-fail-fast
+# The tests run the real binary, so it is built first; the test build builds every plugin from source.
+test: setup host
+	@if command -v cargo-nextest >/dev/null; then \
+	  $(CARGO) nextest run --release -p aigc-host -p aigc-tests --no-fail-fast; \
+	else \
+	  $(CARGO) test --release -p aigc-host -p aigc-tests --no-fail-fast; \
+	fi
 
 bench: build
 	$(CARGO) bench -p aigc-tests --bench host_calls

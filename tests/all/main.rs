@@ -1,1 +1,7 @@
+//! The one integration-test binary. Every test runs the real `aigc-host` binary on plugins built from source,
+//! offline, with loopback servers where HTTP is involved.
 
+mod cli;
+mod crawl;
+mod http;
+mod sandbox;

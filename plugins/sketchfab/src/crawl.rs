@@ -120,7 +120,9 @@ impl Crawl<'_> {
             }
             let page = fetch_page(&url).map_err(|e| Failure::Category(format!("search page {url}: {e}")))?;
             let before = count;
-            if !self.page(category, &page.results, &mut count, &mut tally)? {
+            let finished_page = self.page(category, &page.results, &mut count, &mut tally)?;
+            self.progress(category, count);
+            if !finished_page {
                 // The target was reached inside this page: a larger target later goes on from this page.
                 save(Some(&url), before, count, true)?;
                 break "target reached";
@@ -211,17 +213,19 @@ impl Crawl<'_> {
                         } else {
                             tally.seen += 1;
                         }
-                        log::progress(
-                            self.finished + (*count).min(target),
-                            Some(self.total),
-                            &format!("category {}: {}/{target} models", category.name, *count),
-                        );
+                        self.progress(category, *count);
                     }
                 }
             }
             next += plans.len();
         }
         Ok(true)
+    }
+
+    fn progress(&self, category: &Category, count: u64) {
+        let target = self.settings.per_category;
+        let message = format!("category {}: {count}/{target} models", category.name);
+        log::progress(self.finished + count.min(target), Some(self.total), &message);
     }
 
     /// Stores one new model with its thumbnail (already fetched) and archive: `Some(created)` when stored, none

@@ -9,6 +9,7 @@ aigc_sdk::manifest!({
     "kind": "crawler",
     "description": "Test plugin: misbehaves in the way `mode` names",
     "hosts": ["example.org", "localhost"],
+    "secrets": { "token": { "hosts": ["example.org"], "header": "Authorization", "prefix": "Token " } },
     "config": {
         "mode": { "default": "ok", "help": "ok | loop | memory | fetch | panic | log-flood | put-then-loop" },
         "url": { "default": "http://example.org/", "help": "what mode=fetch fetches" },
