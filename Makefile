@@ -71,7 +71,7 @@ test: setup host
 	  $(CARGO) test --release -p aigc-host -p aigc-tests --no-fail-fast; \
 	fi
 
-bench: build
+bench: setup host
 	$(CARGO) bench -p aigc-tests --bench host_calls
 
 clean-demo:
