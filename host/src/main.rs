@@ -9,9 +9,15 @@ fn main() -> ExitCode {
         Ok(code) => code,
         Err(error) => {
             // The cause chain, one line each, in the style of ripgrep and Spin.
-            eprintln!("error: {error}");
+            let mut said = error.to_string();
+            eprintln!("error: {said}");
             for cause in error.chain().skip(1) {
-                eprintln!("  caused by: {cause}");
+                // Some messages already quote their cause; do not say it twice.
+                let text = cause.to_string();
+                if !said.contains(&text) {
+                    eprintln!("  caused by: {text}");
+                    said.push_str(&text);
+                }
             }
             ExitCode::from(1)
         }

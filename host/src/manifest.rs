@@ -18,7 +18,7 @@ pub const SUPPORTED_WIT: &[&str] = &["aigc:plugin@0.1.0"];
 /// Why a plugin file could not be read as a plugin.
 #[derive(Debug, thiserror::Error)]
 pub enum ManifestError {
-    #[error("cannot read plugin `{path}`: {source}")]
+    #[error("cannot read plugin `{path}`")]
     Read { path: PathBuf, source: std::io::Error },
     #[error("`{path}` is not a WebAssembly component: {reason}")]
     NotWasm { path: PathBuf, reason: String },
@@ -123,8 +123,7 @@ pub struct PluginFile {
 impl PluginFile {
     /// Reads `path` and its manifest; nothing of the plugin runs.
     pub fn read(path: &Path) -> Result<Self, ManifestError> {
-        let bytes =
-            std::fs::read(path).map_err(|source| ManifestError::Read { path: path.to_path_buf(), source })?;
+        let bytes = std::fs::read(path).map_err(|source| ManifestError::Read { path: path.to_path_buf(), source })?;
         let manifest = parse(path, &bytes)?;
         let sha256 = hex::encode(Sha256::digest(&bytes));
         Ok(Self { path: path.to_path_buf(), bytes, sha256, manifest })

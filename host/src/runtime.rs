@@ -77,7 +77,8 @@ pub enum PluginFailure {
 }
 
 fn stderr_note(stderr: &str) -> String {
-    let tail: String = stderr.trim().lines().rev().take(6).collect::<Vec<_>>().into_iter().rev().collect::<Vec<_>>().join("\n    ");
+    let tail: String =
+        stderr.trim().lines().rev().take(6).collect::<Vec<_>>().into_iter().rev().collect::<Vec<_>>().join("\n    ");
     if tail.is_empty() { String::new() } else { format!("\n  its output ended with:\n    {tail}") }
 }
 
@@ -247,16 +248,17 @@ pub async fn call<T>(
     match outcome {
         Ok(Ok(value)) => Ok(value),
         Ok(Err(message)) => Err(PluginFailure::Returned { plugin, message }),
-        Err(error) => Err(failure(plugin, error, &store.data().stderr)),
+        Err(error) => Err(failure(store, error)),
     }
 }
 
-/// Classifies a wasmtime error: a limit we raised, or a trap with the plugin's last words.
-pub fn failure(plugin: String, error: wasmtime::Error, stderr: &MemoryOutputPipe) -> PluginFailure {
+/// Classifies a wasmtime error from `store`'s plugin: a limit we raised, or a trap with the plugin's last words.
+pub fn failure(store: &Store<HostState>, error: wasmtime::Error) -> PluginFailure {
+    let plugin = store.data().ctx.plugin.label.clone();
     if let Some(limit) = error.downcast_ref::<LimitExceeded>() {
         return PluginFailure::Limit { plugin, limit: limit.clone() };
     }
-    let stderr = String::from_utf8_lossy(&stderr.contents()).into_owned();
+    let stderr = captured_output(store);
     let message = match error.downcast_ref::<wasmtime::Trap>() {
         Some(trap) => format!("{trap}"),
         None => format!("{error:#}"),

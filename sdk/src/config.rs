@@ -1,7 +1,7 @@
 //! The run's configuration: `--set KEY=VALUE` values, else the manifest's defaults.
 
-use crate::{Error, Result};
 use crate::bindings::aigc::plugin::config as raw;
+use crate::{Error, Result};
 use std::str::FromStr;
 
 /// The value of `key`, if it has one.
@@ -22,10 +22,9 @@ where
 {
     match raw::get(key) {
         None => Ok(default),
-        Some(text) => text
-            .trim()
-            .parse()
-            .map_err(|e| Error::msg(format!("config `{key}` = `{text}` is not valid: {e}"))),
+        Some(text) => {
+            text.trim().parse().map_err(|e| Error::msg(format!("config `{key}` = `{text}` is not valid: {e}")))
+        }
     }
 }
 

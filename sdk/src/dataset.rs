@@ -3,8 +3,8 @@
 use crate::Result;
 use crate::bindings::aigc::plugin::dataset as raw;
 
-pub use raw::{FileInfo, Item, Provenance};
 pub use crate::bindings::aigc::plugin::types::Error as DatasetError;
+pub use raw::{FileInfo, Item, Provenance};
 
 /// The item with this id.
 pub fn get(id: &str) -> Result<Item> {

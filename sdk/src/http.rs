@@ -4,8 +4,8 @@
 //! let page: serde_json::Value = aigc_sdk::http::get("https://api.example.org/items")?.error_for_status()?.json()?;
 //! ```
 
-use crate::{Error, Result};
 use crate::bindings::aigc::plugin::http as raw;
+use crate::{Error, Result};
 
 pub use raw::{HttpError, Method, Request, Response};
 

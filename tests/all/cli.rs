@@ -13,7 +13,9 @@ fn inspect_shows_the_manifest_without_running_the_plugin() {
     assert_eq!(m["wit"], "aigc:plugin@0.1.0");
     let hosts: Vec<&str> = m["requests"]["hosts"].as_array().unwrap().iter().filter_map(|h| h.as_str()).collect();
     assert!(hosts.contains(&"api.sketchfab.com"), "{hosts:?}");
-    assert!(m["requests"]["secrets"]["sketchfab"]["hosts"].as_array().unwrap().iter().any(|h| h == "api.sketchfab.com"));
+    assert!(
+        m["requests"]["secrets"]["sketchfab"]["hosts"].as_array().unwrap().iter().any(|h| h == "api.sketchfab.com")
+    );
     assert!(m["config"]["base_url"]["default"].is_string());
     assert_eq!(m["sha256"].as_str().unwrap().len(), 64);
 
@@ -54,7 +56,8 @@ fn import_ls_stats_round_trip_with_categories_from_folders() {
     std::fs::write(src.join("animals/dog.svg"), "<svg xmlns='http://www.w3.org/2000/svg'><g/></svg>").unwrap();
     std::fs::write(src.join("plants/fern.png"), [137u8, 80, 78, 71]).unwrap();
     let ds = dir.path().join("ds");
-    let out = aigc(["dataset", "import", ds.to_str().unwrap(), src.to_str().unwrap(), "--licence", "CC0-1.0", "--json"]);
+    let out =
+        aigc(["dataset", "import", ds.to_str().unwrap(), src.to_str().unwrap(), "--licence", "CC0-1.0", "--json"]);
     out.assert_ok();
     assert_eq!(out.json()["items_added"], 3);
     // Importing again stores nothing new.
@@ -89,7 +92,19 @@ fn clean_stores_verdicts_and_survives_a_crashing_rule() {
     let ds = dir.path().join("ds");
     aigc(["dataset", "import", ds.to_str().unwrap(), src.to_str().unwrap()]).assert_ok();
 
-    let out = aigc(["clean", ds.to_str().unwrap(), "--rule", plugins::SIZE_RULE, "--set", "min_bytes=5", "--set", "panic_on=crash.txt", "--json", "-j", "2"]);
+    let out = aigc([
+        "clean",
+        ds.to_str().unwrap(),
+        "--rule",
+        plugins::SIZE_RULE,
+        "--set",
+        "min_bytes=5",
+        "--set",
+        "panic_on=crash.txt",
+        "--json",
+        "-j",
+        "2",
+    ]);
     assert_eq!(out.code, 1, "a rule that crashed on an item makes the run fail: {}", out.stderr);
     let summary = out.json();
     assert_eq!(summary["checked"], 3);
@@ -121,7 +136,15 @@ fn grade_reads_only_the_submission() {
     std::fs::write(good.join("README.md"), "# report").unwrap();
     let bad = dir.path().join("group2");
     std::fs::create_dir_all(&bad).unwrap();
-    let out = aigc(["grade", plugins::FOLDER_GRADER, good.to_str().unwrap(), bad.to_str().unwrap(), "--set", "required=README.md,data,../etc/passwd", "--json"]);
+    let out = aigc([
+        "grade",
+        plugins::FOLDER_GRADER,
+        good.to_str().unwrap(),
+        bad.to_str().unwrap(),
+        "--set",
+        "required=README.md,data,../etc/passwd",
+        "--json",
+    ]);
     out.assert_ok();
     let report = out.json();
     let subs = report["submissions"].as_array().unwrap();

@@ -43,7 +43,15 @@ fn stored(ds: &Path) -> (BTreeSet<(String, String)>, serde_json::Value) {
 fn replay_crawls_all_five_categories_offline_with_licences() {
     let dir = tempfile::tempdir().unwrap();
     let ds = dir.path().join("ds");
-    let out = aigc(["run", plugins::SKETCHFAB, "--dataset", ds.to_str().unwrap(), "--replay", replay("replay").to_str().unwrap(), "--json"]);
+    let out = aigc([
+        "run",
+        plugins::SKETCHFAB,
+        "--dataset",
+        ds.to_str().unwrap(),
+        "--replay",
+        replay("replay").to_str().unwrap(),
+        "--json",
+    ]);
     out.assert_ok();
     let summary = out.json();
     let want = expected();
@@ -59,7 +67,15 @@ fn replay_crawls_all_five_categories_offline_with_licences() {
         assert!(item["files"].as_array().unwrap().iter().any(|f| f == "thumbnail.jpeg"));
     }
     // Running it again adds nothing: the crawl state says every category is done.
-    let again = aigc(["run", plugins::SKETCHFAB, "--dataset", ds.to_str().unwrap(), "--replay", replay("replay").to_str().unwrap(), "--json"]);
+    let again = aigc([
+        "run",
+        plugins::SKETCHFAB,
+        "--dataset",
+        ds.to_str().unwrap(),
+        "--replay",
+        replay("replay").to_str().unwrap(),
+        "--json",
+    ]);
     again.assert_ok();
     assert_eq!(again.json()["items_added"], 0);
 }
@@ -71,19 +87,35 @@ fn crawls_a_loopback_server_that_follows_the_real_api() {
     let ds = dir.path().join("ds");
     let base = format!("base_url={}", server.base_url());
     let grant = format!("127.0.0.1:{}", server.port());
-    let out = aigc(["run", plugins::SKETCHFAB, "--dataset", ds.to_str().unwrap(), "--set", &base, "--allow-host", &grant, "--json"]);
+    let out = aigc([
+        "run",
+        plugins::SKETCHFAB,
+        "--dataset",
+        ds.to_str().unwrap(),
+        "--set",
+        &base,
+        "--allow-host",
+        &grant,
+        "--json",
+    ]);
     out.assert_ok();
     let (keys, _) = stored(&ds);
     assert_eq!(keys, expected());
     let requests = server.requests();
-    assert!(requests.iter().any(|r| r.starts_with("/v3/search?") && r.contains("categories=animals-pets")), "{requests:?}");
+    assert!(
+        requests.iter().any(|r| r.starts_with("/v3/search?") && r.contains("categories=animals-pets")),
+        "{requests:?}"
+    );
     assert!(requests.iter().any(|r| r.contains("cursor=")), "follows `next` to later pages: {requests:?}");
 }
 
 #[test]
 fn archives_are_downloaded_only_with_the_token() {
     let token = "test-token-123";
-    let options = ServerOptions { require_header: Some(("Authorization".into(), format!("Token {token}"))), ..ServerOptions::default() };
+    let options = ServerOptions {
+        require_header: Some(("Authorization".into(), format!("Token {token}"))),
+        ..ServerOptions::default()
+    };
     let server = FixtureServer::start(&replay("replay-with-token"), options).unwrap();
     let dir = tempfile::tempdir().unwrap();
     let ds = dir.path().join("ds");
@@ -91,10 +123,29 @@ fn archives_are_downloaded_only_with_the_token() {
     let grant = format!("127.0.0.1:{}", server.port());
     let secret = format!("sketchfab={token}");
     let bind = format!("sketchfab={grant}");
-    let out = aigc(["run", plugins::SKETCHFAB, "--dataset", ds.to_str().unwrap(), "--set", &base, "--allow-host", &grant, "--secret", &secret, "--secret-host", &bind, "--json"]);
+    let out = aigc([
+        "run",
+        plugins::SKETCHFAB,
+        "--dataset",
+        ds.to_str().unwrap(),
+        "--set",
+        &base,
+        "--allow-host",
+        &grant,
+        "--secret",
+        &secret,
+        "--secret-host",
+        &bind,
+        "--json",
+    ]);
     out.assert_ok();
     let (_, ls) = stored(&ds);
-    let with_model = ls["items"].as_array().unwrap().iter().filter(|i| i["files"].as_array().unwrap().iter().any(|f| f == "model.glb" || f == "model.zip")).count();
+    let with_model = ls["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|i| i["files"].as_array().unwrap().iter().any(|f| f == "model.glb" || f == "model.zip"))
+        .count();
     assert!(with_model > 0, "archives were downloaded: {ls}");
     assert!(!out.stdout.contains(token) && !out.stderr.contains(token), "the token is never printed");
     // The download endpoint got the token. (This server answers for every origin on one port, so that the
@@ -107,7 +158,8 @@ fn archives_are_downloaded_only_with_the_token() {
         .collect();
     assert!(!downloads.is_empty());
     for (request, headers) in downloads {
-        let has_token = headers.iter().any(|(n, v)| n.eq_ignore_ascii_case("authorization") && v == &format!("Token {token}"));
+        let has_token =
+            headers.iter().any(|(n, v)| n.eq_ignore_ascii_case("authorization") && v == &format!("Token {token}"));
         assert!(has_token, "{request} carries the token");
     }
 }
@@ -134,7 +186,8 @@ fn killed_crawls_resume_to_the_same_dataset() {
     let ds = dir.path().join("killed");
     let mut killed_with_work_left = 0;
     for wait_ms in [150u64, 400, 700, 1000, 1500] {
-        let mut child = command(args(&ds)).stdout(std::process::Stdio::null()).stderr(std::process::Stdio::null()).spawn().unwrap();
+        let mut child =
+            command(args(&ds)).stdout(std::process::Stdio::null()).stderr(std::process::Stdio::null()).spawn().unwrap();
         std::thread::sleep(Duration::from_millis(wait_ms));
         if child.try_wait().unwrap().is_none() {
             killed_with_work_left += 1;

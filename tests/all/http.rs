@@ -8,7 +8,17 @@ fn fetch(url: &str, extra: &[&str]) -> (tempfile::TempDir, Output) {
     let dir = tempfile::tempdir().unwrap();
     let ds = dir.path().join("ds");
     let url = format!("url={url}");
-    let mut args = vec!["run", plugins::ADVERSARY, "--dataset", ds.to_str().unwrap(), "--json", "--set", "mode=fetch", "--set", &url];
+    let mut args = vec![
+        "run",
+        plugins::ADVERSARY,
+        "--dataset",
+        ds.to_str().unwrap(),
+        "--json",
+        "--set",
+        "mode=fetch",
+        "--set",
+        &url,
+    ];
     args.extend_from_slice(extra);
     let out = aigc(args);
     (dir, out)
@@ -45,7 +55,12 @@ fn loopback_without_a_grant_is_denied_and_never_contacted() {
 
 #[test]
 fn metadata_address_and_ungranted_hosts_are_denied() {
-    for url in ["http://169.254.169.254/latest/meta-data/", "http://[::ffff:169.254.169.254]/", "http://not-granted.example.com/", "http://localhost:9/"] {
+    for url in [
+        "http://169.254.169.254/latest/meta-data/",
+        "http://[::ffff:169.254.169.254]/",
+        "http://not-granted.example.com/",
+        "http://localhost:9/",
+    ] {
         let (_dir, out) = fetch(url, &[]);
         assert_eq!(out.code, 1, "{url}");
         let error = error_of(&out);
@@ -77,7 +92,8 @@ fn granted_redirect_is_followed_and_reports_the_final_url() {
     let inner = Server::start(|_| Reply::ok("payload"));
     let inner_url = inner.url("/final");
     let outer = Server::start(move |_| Reply::redirect(&inner_url));
-    let (_dir, out) = fetch(&outer.url("/start"), &["--allow-host", &outer.authority(), "--allow-host", &inner.authority()]);
+    let (_dir, out) =
+        fetch(&outer.url("/start"), &["--allow-host", &outer.authority(), "--allow-host", &inner.authority()]);
     out.assert_ok();
     assert!(out.stderr.contains(&format!("from {}", inner.url("/final"))), "{}", out.stderr);
 }
@@ -88,14 +104,17 @@ fn a_name_that_resolves_inside_the_machine_is_denied() {
     // *name* must not open that address.
     let Ok(name) = std::fs::read_to_string("/etc/hostname").map(|s| s.trim().to_string()) else { return };
     let internal = std::net::ToSocketAddrs::to_socket_addrs(&(name.as_str(), 80))
-        .map(|mut addrs| addrs.any(|a| a.ip().is_loopback() || matches!(a.ip(), std::net::IpAddr::V4(v4) if v4.is_private())))
+        .map(|mut addrs| {
+            addrs.any(|a| a.ip().is_loopback() || matches!(a.ip(), std::net::IpAddr::V4(v4) if v4.is_private()))
+        })
         .unwrap_or(false);
     if name.is_empty() || !internal {
         eprintln!("skipped: `{name}` does not resolve to an internal address here");
         return;
     }
     let server = Server::start(|_| Reply::ok("hello"));
-    let (_dir, out) = fetch(&format!("http://{name}:{}/", server.port()), &["--allow-host", &format!("{name}:{}", server.port())]);
+    let (_dir, out) =
+        fetch(&format!("http://{name}:{}/", server.port()), &["--allow-host", &format!("{name}:{}", server.port())]);
     assert_eq!(out.code, 1);
     let error = error_of(&out);
     assert!(error.contains("resolves to") && error.contains("never reached through a name"), "{error}");
@@ -109,7 +128,16 @@ fn secrets_go_only_to_their_own_hosts() {
     let home = Server::start(move |_| Reply::redirect(&other_url));
     let (_dir, out) = fetch(
         &home.url("/api"),
-        &["--allow-host", &home.authority(), "--allow-host", &other.authority(), "--secret", "token=s3cr3t", "--secret-host", &format!("token={}", home.authority())],
+        &[
+            "--allow-host",
+            &home.authority(),
+            "--allow-host",
+            &other.authority(),
+            "--secret",
+            "token=s3cr3t",
+            "--secret-host",
+            &format!("token={}", home.authority()),
+        ],
     );
     out.assert_ok();
     assert_eq!(home.seen()[0].header("authorization"), Some("Token s3cr3t"));
@@ -138,17 +166,24 @@ fn record_then_replay_serves_the_same_answers_offline() {
     let server = Server::start(|seen| Reply::ok(format!("answer to {}", seen.path)));
     let dir = tempfile::tempdir().unwrap();
     let record = dir.path().join("exchanges.jsonl");
-    let (_d, out) = fetch(&server.url("/q?a=1"), &["--allow-host", &server.authority(), "--record", record.to_str().unwrap()]);
+    let (_d, out) =
+        fetch(&server.url("/q?a=1"), &["--allow-host", &server.authority(), "--record", record.to_str().unwrap()]);
     out.assert_ok();
     let text = std::fs::read_to_string(&record).unwrap();
     assert!(text.contains("answer to /q?a=1"), "{text}");
     let port = server.port();
     drop(server);
-    let (_d, out) = fetch(&format!("http://127.0.0.1:{port}/q?a=1"), &["--allow-host", &format!("127.0.0.1:{port}"), "--replay", record.to_str().unwrap()]);
+    let (_d, out) = fetch(
+        &format!("http://127.0.0.1:{port}/q?a=1"),
+        &["--allow-host", &format!("127.0.0.1:{port}"), "--replay", record.to_str().unwrap()],
+    );
     out.assert_ok();
     assert!(out.stderr.contains("HTTP 200"), "{}", out.stderr);
     // A request that was not recorded is an error, not a network access.
-    let (_d, out) = fetch(&format!("http://127.0.0.1:{port}/other"), &["--allow-host", &format!("127.0.0.1:{port}"), "--replay", record.to_str().unwrap()]);
+    let (_d, out) = fetch(
+        &format!("http://127.0.0.1:{port}/other"),
+        &["--allow-host", &format!("127.0.0.1:{port}"), "--replay", record.to_str().unwrap()],
+    );
     assert_eq!(out.code, 1);
     assert!(error_of(&out).contains("NotRecorded"), "{}", error_of(&out));
 }

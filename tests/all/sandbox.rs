@@ -51,7 +51,19 @@ fn endless_loop_is_stopped_by_the_wall_clock_timeout() {
 fn loop_after_puts_keeps_the_items_it_stored() {
     let dir = tempfile::tempdir().unwrap();
     let ds = dir.path().join("ds");
-    let out = aigc(["run", plugins::ADVERSARY, "--dataset", ds.to_str().unwrap(), "--json", "--set", "mode=put-then-loop", "--set", "count=5", "--cpu-limit", "1"]);
+    let out = aigc([
+        "run",
+        plugins::ADVERSARY,
+        "--dataset",
+        ds.to_str().unwrap(),
+        "--json",
+        "--set",
+        "mode=put-then-loop",
+        "--set",
+        "count=5",
+        "--cpu-limit",
+        "1",
+    ]);
     assert_eq!(out.code, 1);
     assert_eq!(out.json()["items_added"], 5);
     let stats = aigc(["dataset", "stats", ds.to_str().unwrap(), "--json"]);

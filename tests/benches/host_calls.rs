@@ -15,7 +15,12 @@ use aigc_host::runtime::{self, Limits, Runtime};
 
 fn ctx(calls: u64) -> Arc<RunContext> {
     Arc::new(RunContext {
-        plugin: PluginInfo { name: "bench-calls".into(), version: "0.1.0".into(), sha256: String::new(), label: "bench-calls@0.1.0".into() },
+        plugin: PluginInfo {
+            name: "bench-calls".into(),
+            version: "0.1.0".into(),
+            sha256: String::new(),
+            label: "bench-calls@0.1.0".into(),
+        },
         config: BTreeMap::from([("calls".to_string(), calls.to_string())]),
         dataset: None,
         run_id: None,

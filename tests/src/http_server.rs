@@ -29,7 +29,11 @@ pub struct Reply {
 
 impl Reply {
     pub fn ok(body: impl Into<Vec<u8>>) -> Self {
-        Self { status: 200, headers: vec![("content-type".into(), "application/octet-stream".into())], body: body.into() }
+        Self {
+            status: 200,
+            headers: vec![("content-type".into(), "application/octet-stream".into())],
+            body: body.into(),
+        }
     }
 
     pub fn redirect(location: &str) -> Self {
@@ -124,7 +128,8 @@ fn serve(stream: TcpStream, handler: &Handler, seen: &Mutex<Vec<Seen>>) {
     }
     let reply = handler(&request);
     let mut stream = reader.into_inner().into_inner();
-    let mut head = format!("HTTP/1.1 {} X\r\ncontent-length: {}\r\nconnection: close\r\n", reply.status, reply.body.len());
+    let mut head =
+        format!("HTTP/1.1 {} X\r\ncontent-length: {}\r\nconnection: close\r\n", reply.status, reply.body.len());
     for (n, v) in &reply.headers {
         head.push_str(&format!("{n}: {v}\r\n"));
     }

@@ -30,10 +30,12 @@ impl Host for HostState {
             parent: item.parent,
         };
         // Blob writes fsync; keep them off the async workers.
-        let outcome = self.timed(async { tokio::task::spawn_blocking(move || dataset.put_item(run, &new)).await }).await?;
+        let outcome =
+            self.timed(async { tokio::task::spawn_blocking(move || dataset.put_item(run, &new)).await }).await?;
         Ok(match outcome {
             Ok(put) => {
-                let counter = if put.created { &self.ctx.counters.items_added } else { &self.ctx.counters.items_skipped };
+                let counter =
+                    if put.created { &self.ctx.counters.items_added } else { &self.ctx.counters.items_skipped };
                 counter.fetch_add(1, Ordering::Relaxed);
                 Ok(PutResult { id: put.id, created: put.created })
             }

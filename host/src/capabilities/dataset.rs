@@ -26,7 +26,11 @@ impl Host for HostState {
 
     async fn read_file(&mut self, id: String, name: String) -> wasmtime::Result<Result<Vec<u8>, Error>> {
         let dataset = self.dataset()?.clone();
-        let result = self.timed(async { tokio::task::spawn_blocking(move || dataset.read_file(&id, &name).map(|d| (d, id, name))).await }).await?;
+        let result = self
+            .timed(async {
+                tokio::task::spawn_blocking(move || dataset.read_file(&id, &name).map(|d| (d, id, name))).await
+            })
+            .await?;
         Ok(match result {
             Ok((Some(bytes), _, _)) => Ok(bytes),
             Ok((None, id, name)) => Err(Error::NotFound(format!("item `{id}` has no file `{name}`"))),

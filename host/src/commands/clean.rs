@@ -155,11 +155,7 @@ async fn worker(
     limits: &Limits,
     progress: Option<&Progress>,
 ) -> anyhow::Result<()> {
-    let mut instances = Vec::new();
-    for rule in rules {
-        instances.push(None);
-        let _ = rule;
-    }
+    let mut instances: Vec<Option<_>> = rules.iter().map(|_| None).collect();
     loop {
         let index = next.fetch_add(1, Ordering::Relaxed);
         let Some(item) = items.get(index) else { return Ok(()) };
@@ -171,7 +167,7 @@ async fn worker(
                 match rule.pre.instantiate_async(&mut store).await {
                     Ok(instance) => *slot = Some((store, instance)),
                     Err(e) => {
-                        let failure = runtime::failure(rule.plugin.label(), e, &wasmtime_wasi::p2::pipe::MemoryOutputPipe::new(0));
+                        let failure = runtime::failure(&store, e);
                         summary.lock().await.failures.push(failure.to_string());
                         judged_all = false;
                         continue;
@@ -180,11 +176,15 @@ async fn worker(
             }
             let Some((store, instance)) = slot.as_mut() else { continue };
             let wit_item = crate::bindings::dataset::Item::from(item.clone());
-            let result =
-                runtime::call(store, limits, async |store| instance.call_check(store, &wit_item).await).await;
+            let result = runtime::call(store, limits, async |store| instance.call_check(store, &wit_item).await).await;
             match result {
                 Ok(v) => {
-                    let verdict = Verdict { rule: rule.plugin.manifest.name.clone(), keep: v.keep, reason: v.reason, score: v.score };
+                    let verdict = Verdict {
+                        rule: rule.plugin.manifest.name.clone(),
+                        keep: v.keep,
+                        reason: v.reason,
+                        score: v.score,
+                    };
                     dataset.put_verdict(&item.id, &verdict, rule.ctx.run_id)?;
                     if !verdict.keep {
                         dropped_by.push(verdict.reason);

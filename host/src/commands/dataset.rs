@@ -16,7 +16,13 @@ pub fn stats(dir: &Path, json: bool) -> anyhow::Result<ExitCode> {
         super::print_json(&stats)?;
         return Ok(ExitCode::SUCCESS);
     }
-    println!("{}: {} items, {} files, {:.1} MiB", dir.display(), stats.items, stats.files, stats.bytes as f64 / 1048576.0);
+    println!(
+        "{}: {} items, {} files, {:.1} MiB",
+        dir.display(),
+        stats.items,
+        stats.files,
+        stats.bytes as f64 / 1048576.0
+    );
     println!("by category:");
     for (category, count) in &stats.by_category {
         println!("  {count:>7}  {category}");
@@ -122,7 +128,8 @@ pub fn import(
                 continue;
             }
             let relative = entry.path().strip_prefix(path).unwrap_or(entry.path());
-            let parts: Vec<String> = relative.components().map(|c| c.as_os_str().to_string_lossy().into_owned()).collect();
+            let parts: Vec<String> =
+                relative.components().map(|c| c.as_os_str().to_string_lossy().into_owned()).collect();
             // Folder layouts like `animals/cat.glb` are the common way to say the category.
             let folder_category = if parts.len() > 1 { parts.first().cloned() } else { None };
             candidates.push(Candidate {
@@ -140,11 +147,15 @@ pub fn import(
     let mut summary =
         ImportSummary { dataset: dir.display().to_string(), items_added: 0, items_skipped: 0, files_seen: 0 };
     for candidate in &candidates {
-        let data = std::fs::read(&candidate.path).with_context(|| format!("cannot read `{}`", candidate.path.display()))?;
+        let data =
+            std::fs::read(&candidate.path).with_context(|| format!("cannot read `{}`", candidate.path.display()))?;
         let sha = hex::encode(Sha256::digest(&data));
         let absolute = std::fs::canonicalize(&candidate.path).unwrap_or_else(|_| candidate.path.clone());
-        let source_url = url::Url::from_file_path(&absolute).map(|u| u.to_string()).unwrap_or_else(|_| absolute.display().to_string());
-        let name = candidate.path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "file".into());
+        let source_url = url::Url::from_file_path(&absolute)
+            .map(|u| u.to_string())
+            .unwrap_or_else(|_| absolute.display().to_string());
+        let name =
+            candidate.path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "file".into());
         let media_type = mime_guess::from_path(&candidate.path).first_or_octet_stream().essence_str().to_string();
         let item = NewItem {
             // Keyed by content, so importing the same file twice (or from two places) stores it once.
@@ -164,7 +175,11 @@ pub fn import(
         };
         let put = dataset.put_item(None, &item)?;
         summary.files_seen += 1;
-        if put.created { summary.items_added += 1 } else { summary.items_skipped += 1 }
+        if put.created {
+            summary.items_added += 1
+        } else {
+            summary.items_skipped += 1
+        }
         if let Some(bar) = &progress {
             bar.inc(1);
         }

@@ -76,7 +76,7 @@ pub async fn grade(args: GradeArgs) -> anyhow::Result<ExitCode> {
         let mut store = runtime.store(ctx, &limits);
         let outcome = match pre.instantiate_async(&mut store).await {
             Ok(instance) => runtime::call(&mut store, &limits, async |store| instance.call_grade(store).await).await,
-            Err(e) => Err(runtime::failure(plugin.label(), e, &wasmtime_wasi::p2::pipe::MemoryOutputPipe::new(0))),
+            Err(e) => Err(runtime::failure(&store, e)),
         };
         report.submissions.push(match outcome {
             Ok(r) => {
@@ -112,7 +112,14 @@ pub async fn grade(args: GradeArgs) -> anyhow::Result<ExitCode> {
                 Some(e) => println!("{}: not graded: {e}", s.submission),
             }
             for c in &s.checks {
-                println!("  [{}] {} {:.1}/{:.1} {}", if c.passed { "x" } else { " " }, c.name, c.points, c.max_points, c.message);
+                println!(
+                    "  [{}] {} {:.1}/{:.1} {}",
+                    if c.passed { "x" } else { " " },
+                    c.name,
+                    c.points,
+                    c.max_points,
+                    c.message
+                );
             }
         }
     }

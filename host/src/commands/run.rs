@@ -13,9 +13,9 @@ use crate::bindings::crawler::CrawlerPre;
 use crate::capabilities::{Counters, RunContext, log::LogSink};
 use crate::cli::RunArgs;
 use crate::manifest::Kind;
+use crate::net::HttpClient;
 use crate::net::client::HttpLimits;
 use crate::net::record::{Recorder, Replay};
-use crate::net::HttpClient;
 use crate::progress::Progress;
 use crate::runtime::{self, Runtime};
 use crate::store::Dataset;
@@ -92,10 +92,8 @@ pub async fn run(args: RunArgs, quiet: bool) -> anyhow::Result<ExitCode> {
     let started = Instant::now();
     let mut store = runtime.store(Arc::clone(&ctx), &limits);
     let outcome = match pre.instantiate_async(&mut store).await {
-        Ok(instance) => {
-            runtime::call(&mut store, &limits, async |store| instance.call_crawl(store).await).await
-        }
-        Err(error) => Err(runtime::failure(label.clone(), error, &wasmtime_wasi::p2::pipe::MemoryOutputPipe::new(0))),
+        Ok(instance) => runtime::call(&mut store, &limits, async |store| instance.call_crawl(store).await).await,
+        Err(e) => Err(runtime::failure(&store, e)),
     };
     ctx.log.finish();
 

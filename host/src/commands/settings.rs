@@ -8,8 +8,8 @@ use anyhow::{Context, bail};
 
 use crate::cli::LimitArgs;
 use crate::manifest::{Manifest, PluginFile};
-use crate::net::client::Secret;
 use crate::net::HostPattern;
+use crate::net::client::Secret;
 use crate::runtime::Limits;
 
 /// `KEY=VALUE` pairs, split once at the first `=`.
@@ -130,7 +130,11 @@ pub fn limits(args: &LimitArgs) -> anyhow::Result<Limits> {
 }
 
 /// Reads a plugin and checks it is the kind the command runs.
-pub fn plugin_of_kind(path: &std::path::Path, kind: crate::manifest::Kind, command: &str) -> anyhow::Result<PluginFile> {
+pub fn plugin_of_kind(
+    path: &std::path::Path,
+    kind: crate::manifest::Kind,
+    command: &str,
+) -> anyhow::Result<PluginFile> {
     let plugin = PluginFile::read(path)?;
     if plugin.manifest.plugin.kind != kind {
         let how = match plugin.manifest.plugin.kind {

@@ -120,8 +120,18 @@ pub struct HttpClient {
 }
 
 /// Headers a plugin may not set: the host owns framing and routing.
-const FORBIDDEN_HEADERS: &[&str] =
-    &["host", "content-length", "transfer-encoding", "connection", "upgrade", "te", "trailer", "keep-alive", "proxy-authorization", "proxy-connection"];
+const FORBIDDEN_HEADERS: &[&str] = &[
+    "host",
+    "content-length",
+    "transfer-encoding",
+    "connection",
+    "upgrade",
+    "te",
+    "trailer",
+    "keep-alive",
+    "proxy-authorization",
+    "proxy-connection",
+];
 
 impl HttpClient {
     /// A client that reaches the network.
@@ -270,9 +280,8 @@ impl HttpClient {
                 && let Some(location) = response.headers().get(reqwest::header::LOCATION)
             {
                 let location = location.to_str().map_err(|_| NetError::Other("unreadable Location header".into()))?;
-                let next = url
-                    .join(location)
-                    .map_err(|e| NetError::InvalidUrl(format!("redirect to `{location}`: {e}")))?;
+                let next =
+                    url.join(location).map_err(|e| NetError::InvalidUrl(format!("redirect to `{location}`: {e}")))?;
                 self.grants
                     .check_url(&next)
                     .map_err(|d| NetError::Denied(format!("redirect from {url} to {next}: {d}")))?;

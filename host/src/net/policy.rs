@@ -70,7 +70,9 @@ impl HostPattern {
                     d.len() > p.len() + 1 && d.ends_with(p.as_str()) && d.as_bytes()[d.len() - p.len() - 1] == b'.'
                 }
                 (PatternHost::Ip(p), Host::Ipv4(ip)) => *p == IpAddr::V4(*ip),
-                (PatternHost::Ip(p), Host::Ipv6(ip)) => *p == IpAddr::V6(*ip) || mapped_v4(ip).is_some_and(|v4| *p == IpAddr::V4(v4)),
+                (PatternHost::Ip(p), Host::Ipv6(ip)) => {
+                    *p == IpAddr::V6(*ip) || mapped_v4(ip).is_some_and(|v4| *p == IpAddr::V4(v4))
+                }
                 _ => false,
             }
     }
@@ -236,9 +238,13 @@ pub fn internal_class(ip: IpAddr) -> Option<&'static str> {
                 Some("link-local")
             } else if v4.is_unspecified() || o[0] == 0 {
                 Some("unspecified")
-            } else if v4.is_broadcast() || v4.is_multicast() || o[0] >= 240 {
-                Some("reserved")
-            } else if o[0] == 192 && o[1] == 0 && o[2] == 0 || o[0] == 198 && (o[1] & 0xfe) == 18 {
+            } else if v4.is_broadcast()
+                || v4.is_multicast()
+                || o[0] >= 240
+                // IETF protocol assignments (192.0.0.0/24) and benchmarking (198.18.0.0/15).
+                || o[0] == 192 && o[1] == 0 && o[2] == 0
+                || o[0] == 198 && (o[1] & 0xfe) == 18
+            {
                 Some("reserved")
             } else {
                 None

@@ -68,7 +68,7 @@ impl Exchange {
 /// Why a record or replay file could not be used.
 #[derive(Debug, thiserror::Error)]
 pub enum RecordError {
-    #[error("cannot open `{path}`: {source}")]
+    #[error("cannot open `{path}`")]
     Io { path: PathBuf, source: std::io::Error },
     #[error("`{path}` line {line} is not a recorded exchange: {reason}")]
     Parse { path: PathBuf, line: usize, reason: String },
@@ -82,13 +82,14 @@ pub struct Recorder {
 }
 
 impl Recorder {
-    /// Creates (or truncates) the record file.
+    /// Opens the record file for appending (created if missing), so a resumed crawl adds to what an interrupted
+    /// one recorded.
     pub fn create(path: &Path) -> Result<Self, RecordError> {
         let io = |source| RecordError::Io { path: path.to_path_buf(), source };
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir).map_err(io)?;
         }
-        let file = std::fs::File::create(path).map_err(io)?;
+        let file = std::fs::OpenOptions::new().create(true).append(true).open(path).map_err(io)?;
         Ok(Self { path: path.to_path_buf(), file: Mutex::new(file) })
     }
 

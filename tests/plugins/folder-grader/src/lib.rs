@@ -18,7 +18,8 @@ impl Grader for FolderGrader {
             .map(|path| {
                 let found = entries.iter().any(|e| e.path == path);
                 // Reading through the host proves the file is really readable, not just listed.
-                let readable = found && (entries.iter().any(|e| e.path == path && e.is_dir) || submission::read(&path).is_ok());
+                let readable =
+                    found && (entries.iter().any(|e| e.path == path && e.is_dir) || submission::read(&path).is_ok());
                 Check {
                     name: path.clone(),
                     passed: readable,
