@@ -11,7 +11,7 @@ aigc_sdk::manifest!({
     "hosts": ["example.org", "localhost"],
     "secrets": { "token": { "hosts": ["example.org"], "header": "Authorization", "prefix": "Token " } },
     "config": {
-        "mode": { "default": "ok", "help": "ok | loop | memory | fetch | panic | log-flood | put-then-loop" },
+        "mode": { "default": "ok", "help": "ok | loop | memory | fetch | panic | log-flood | put-then-loop | escape" },
         "url": { "default": "http://example.org/", "help": "what mode=fetch fetches" },
         "count": { "default": "3", "help": "items mode=ok and mode=put-then-loop put first" }
     }
@@ -44,6 +44,7 @@ impl Crawler for Adversary {
                 Ok(())
             }
             "panic" => panic!("the adversary panics on purpose"),
+            "escape" => escape(),
             "log-flood" => {
                 let line = "x".repeat(1000);
                 for _ in 0..1_000_000 {
@@ -77,6 +78,33 @@ fn put_items() -> Result<()> {
     }
     log::info(&format!("put {count} items"));
     Ok(())
+}
+
+/// Tries every ambient authority WASI could carry; succeeds only if the host granted none of it.
+fn escape() -> Result<()> {
+    let mut escaped = Vec::new();
+    let vars: Vec<(String, String)> = std::env::vars().collect();
+    if !vars.is_empty() {
+        escaped.push(format!("environment: {vars:?}"));
+    }
+    for path in ["/etc/passwd", ".", "/"] {
+        if std::fs::read(path).is_ok() || std::fs::read_dir(path).is_ok() {
+            escaped.push(format!("filesystem: {path}"));
+        }
+    }
+    let target = config::get_or("url", "127.0.0.1:9").trim_start_matches("http://").trim_end_matches('/').to_string();
+    if std::net::TcpStream::connect(target.as_str()).is_ok() {
+        escaped.push(format!("socket: {target}"));
+    }
+    if std::net::UdpSocket::bind("0.0.0.0:0").is_ok() {
+        escaped.push("udp socket".into());
+    }
+    if escaped.is_empty() {
+        log::info("no ambient authority: environment, files and sockets are all closed");
+        Ok(())
+    } else {
+        Err(Error::msg(format!("escaped the sandbox: {}", escaped.join("; "))))
+    }
 }
 
 fn spin() -> Result<()> {
