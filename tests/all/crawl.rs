@@ -167,7 +167,7 @@ fn archives_are_downloaded_only_with_the_token() {
 #[test]
 fn killed_crawls_resume_to_the_same_dataset() {
     // The reference: one uninterrupted crawl.
-    let slow = ServerOptions { delay: Duration::from_millis(15), ..ServerOptions::default() };
+    let slow = ServerOptions { delay: Duration::from_millis(25), ..ServerOptions::default() };
     let server = FixtureServer::start(&replay("replay"), slow).unwrap();
     let base = format!("base_url={}", server.base_url());
     let grant = format!("127.0.0.1:{}", server.port());
@@ -184,22 +184,27 @@ fn killed_crawls_resume_to_the_same_dataset() {
 
     // The same crawl, killed with SIGKILL at several points, then run to the end.
     let ds = dir.path().join("killed");
-    let mut killed_with_work_left = 0;
-    for wait_ms in [150u64, 400, 700, 1000, 1500] {
-        let mut child =
-            command(args(&ds)).stdout(std::process::Stdio::null()).stderr(std::process::Stdio::null()).spawn().unwrap();
+    let total = want.len() as u64;
+    let mut interrupted_mid_way = Vec::new();
+    for wait_ms in [300u64, 500, 700, 900, 1100, 1300] {
+        let mut child = command(args(&ds)).stdout(std::process::Stdio::null()).stderr(std::process::Stdio::null()).spawn().unwrap();
         std::thread::sleep(Duration::from_millis(wait_ms));
-        if child.try_wait().unwrap().is_none() {
-            killed_with_work_left += 1;
-        }
+        let alive = child.try_wait().unwrap().is_none();
         child.kill().unwrap(); // SIGKILL on Unix
         child.wait().unwrap();
         // Whatever was acknowledged is readable after every kill.
-        if ds.join("manifest.sqlite").exists() {
-            aigc(["dataset", "stats", ds.to_str().unwrap(), "--json"]).assert_ok();
+        let items = if ds.join("manifest.sqlite").exists() {
+            let stats = aigc(["dataset", "stats", ds.to_str().unwrap(), "--json"]);
+            stats.assert_ok();
+            stats.json()["items"].as_u64().unwrap()
+        } else {
+            0
+        };
+        if alive && items > 0 && items < total {
+            interrupted_mid_way.push(items);
         }
     }
-    assert!(killed_with_work_left >= 2, "the crawl must really be interrupted mid-way");
+    assert!(interrupted_mid_way.len() >= 2, "the crawl must really be interrupted mid-way; items after each such kill: {interrupted_mid_way:?} of {total}");
     let last = aigc(args(&ds));
     last.assert_ok();
     let (got, got_ls) = stored(&ds);
