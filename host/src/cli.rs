@@ -106,8 +106,10 @@ pub struct RunArgs {
     /// Answer every HTTP request from FILE, made with --record; no network is used
     #[arg(long, value_name = "FILE")]
     pub replay: Option<PathBuf>,
-    /// Requests in flight at once
-    #[arg(long, value_name = "N", default_value_t = 8)]
+    #[command(flatten)]
+    pub politeness: PolitenessArgs,
+    /// Requests in flight at once, over all hosts
+    #[arg(long, value_name = "N", default_value_t = 16)]
     pub concurrency: usize,
     /// Stop granting requests after N of them
     #[arg(long, value_name = "N")]
@@ -119,6 +121,45 @@ pub struct RunArgs {
     pub limits: LimitArgs,
     #[command(flatten)]
     pub output: JsonArg,
+}
+
+/// How politely a crawl treats each site. The defaults suit real sites; tests and mirrors you own may turn them off.
+#[derive(Debug, Args, Clone)]
+pub struct PolitenessArgs {
+    /// Seconds between two requests to the same host (a random jitter of up to a quarter is added)
+    #[arg(long, value_name = "SECS", default_value_t = 1.0)]
+    pub delay: f64,
+    /// Requests in flight at once to the same host
+    #[arg(long, value_name = "N", default_value_t = 1)]
+    pub per_host: usize,
+    /// Whether to fetch and obey each host's robots.txt
+    #[arg(long, value_name = "MODE", default_value = "obey")]
+    pub robots: RobotsMode,
+    /// Retries of a request that failed transiently (connection errors, 429, 5xx), with exponential backoff
+    #[arg(long, value_name = "N", default_value_t = 3)]
+    pub retries: u32,
+    /// Contact (e-mail or URL) put in the User-Agent so site owners can reach you; also `AIGC_HOST_CONTACT`
+    #[arg(long, value_name = "CONTACT", env = "AIGC_HOST_CONTACT")]
+    pub contact: Option<String>,
+    /// Keep an HTTP cache in the dataset and revalidate with conditional requests
+    #[arg(long, value_name = "MODE", default_value = "on")]
+    pub cache: CacheMode,
+}
+
+/// robots.txt handling.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum RobotsMode {
+    /// Fetch robots.txt once per host and skip what it disallows
+    Obey,
+    /// Do not fetch robots.txt (only for sites you own or mirrors)
+    Ignore,
+}
+
+/// HTTP cache use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum CacheMode {
+    On,
+    Off,
 }
 
 #[derive(Debug, Args)]

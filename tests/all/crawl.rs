@@ -173,7 +173,7 @@ fn killed_crawls_resume_to_the_same_dataset() {
     let grant = format!("127.0.0.1:{}", server.port());
     let dir = tempfile::tempdir().unwrap();
     let args = |ds: &Path| -> Vec<String> {
-        ["run", plugins::SKETCHFAB, "--dataset", ds.to_str().unwrap(), "--set", &base, "--allow-host", &grant, "--json"]
+        ["run", plugins::SKETCHFAB, "--dataset", ds.to_str().unwrap(), "--set", &base, "--allow-host", &grant, "--delay", "0", "--json"]
             .iter()
             .map(|s| s.to_string())
             .collect()

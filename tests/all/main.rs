@@ -3,5 +3,6 @@
 
 mod cli;
 mod crawl;
+mod crawlers;
 mod http;
 mod sandbox;

@@ -1,0 +1,1 @@
+//! Tests of the `met` crawler (being written).

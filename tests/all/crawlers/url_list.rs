@@ -1,0 +1,1 @@
+//! Tests of the `url-list` crawler (being written).

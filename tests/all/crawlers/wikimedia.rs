@@ -1,0 +1,1 @@
+//! Tests of the `wikimedia` crawler (being written).
