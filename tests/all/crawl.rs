@@ -96,6 +96,8 @@ fn crawls_a_loopback_server_that_follows_the_real_api() {
         &base,
         "--allow-host",
         &grant,
+        "--delay",
+        "0",
         "--json",
     ]);
     out.assert_ok();
@@ -136,6 +138,8 @@ fn archives_are_downloaded_only_with_the_token() {
         &secret,
         "--secret-host",
         &bind,
+        "--delay",
+        "0",
         "--json",
     ]);
     out.assert_ok();
