@@ -8,6 +8,7 @@ fn fetch(url: &str, extra: &[&str]) -> (tempfile::TempDir, Output) {
     let dir = tempfile::tempdir().unwrap();
     let ds = dir.path().join("ds");
     let url = format!("url={url}");
+    // robots.txt is covered by its own tests; here every request the server sees is the plugin's own.
     let mut args = vec![
         "run",
         plugins::ADVERSARY,
@@ -18,6 +19,10 @@ fn fetch(url: &str, extra: &[&str]) -> (tempfile::TempDir, Output) {
         "mode=fetch",
         "--set",
         &url,
+        "--robots",
+        "ignore",
+        "--delay",
+        "0",
     ];
     args.extend_from_slice(extra);
     let out = aigc(args);

@@ -5,4 +5,5 @@ mod cli;
 mod crawl;
 mod crawlers;
 mod http;
+mod politeness;
 mod sandbox;

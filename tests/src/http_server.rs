@@ -9,6 +9,8 @@ use std::time::Duration;
 /// A request as the server saw it.
 #[derive(Debug, Clone)]
 pub struct Seen {
+    /// When the request line arrived.
+    pub at: std::time::Instant,
     pub method: String,
     pub path: String,
     pub headers: Vec<(String, String)>,
@@ -42,6 +44,12 @@ impl Reply {
 
     pub fn status(status: u16) -> Self {
         Self { status, headers: Vec::new(), body: Vec::new() }
+    }
+
+    /// Adds a header.
+    pub fn with(mut self, name: &str, value: &str) -> Self {
+        self.headers.push((name.into(), value.into()));
+        self
     }
 }
 
@@ -106,6 +114,7 @@ fn serve(stream: TcpStream, handler: &Handler, seen: &Mutex<Vec<Seen>>) {
     let _ = stream.set_read_timeout(Some(Duration::from_secs(5)));
     let mut reader = BufReader::new(stream.take(64 << 10));
     let mut line = String::new();
+    let at = std::time::Instant::now();
     if reader.read_line(&mut line).is_err() {
         return;
     }
@@ -122,7 +131,7 @@ fn serve(stream: TcpStream, handler: &Handler, seen: &Mutex<Vec<Seen>>) {
             headers.push((n.trim().to_string(), v.trim().to_string()));
         }
     }
-    let request = Seen { method, path, headers };
+    let request = Seen { at, method, path, headers };
     if let Ok(mut s) = seen.lock() {
         s.push(request.clone());
     }

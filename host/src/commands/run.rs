@@ -32,6 +32,8 @@ pub struct RunSummary {
     pub items_skipped: u64,
     pub requests: u64,
     pub requests_denied: u64,
+    pub retries: u64,
+    pub cache_hits: u64,
     pub errors: u64,
     pub bytes_downloaded: u64,
     pub duration_ms: u64,
@@ -61,7 +63,11 @@ pub async fn run(args: RunArgs, quiet: bool) -> anyhow::Result<ExitCode> {
         }
         None => {
             let recorder = args.record.as_deref().map(Recorder::create).transpose()?;
-            HttpClient::live(&label, grants, secrets, http_limits, recorder)?
+            let options = settings::live_options(&args.politeness, &args.dataset)?;
+            if options.contact.is_none() {
+                tracing::info!("tip: `--contact EMAIL` (or AIGC_HOST_CONTACT) lets site owners reach you instead of blocking you");
+            }
+            HttpClient::live(&label, grants, secrets, http_limits, recorder, options)?
         }
     };
 
@@ -108,6 +114,8 @@ pub async fn run(args: RunArgs, quiet: bool) -> anyhow::Result<ExitCode> {
         items_skipped: ctx.counters.items_skipped.load(Ordering::Relaxed),
         requests: http.stats.requests.load(Ordering::Relaxed),
         requests_denied: http.stats.denied.load(Ordering::Relaxed),
+        retries: http.stats.retries.load(Ordering::Relaxed),
+        cache_hits: http.stats.cache_hits.load(Ordering::Relaxed),
         errors: http.stats.failed.load(Ordering::Relaxed) + ctx.counters.errors_logged.load(Ordering::Relaxed),
         bytes_downloaded: http.stats.bytes.load(Ordering::Relaxed),
         duration_ms: u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),

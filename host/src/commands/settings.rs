@@ -167,3 +167,23 @@ pub fn plugin_ref(plugin: &PluginFile) -> crate::store::PluginRef {
         sha256: plugin.sha256.clone(),
     }
 }
+
+/// The politeness flags as the HTTP client takes them. The cache lives in the dataset (`http-cache/`).
+pub fn live_options(args: &crate::cli::PolitenessArgs, dataset: &std::path::Path) -> anyhow::Result<crate::net::LiveOptions> {
+    if !(args.delay.is_finite() && args.delay >= 0.0 && args.delay <= 3600.0) {
+        bail!("`--delay` must be between 0 and 3600 seconds");
+    }
+    if args.per_host == 0 {
+        bail!("`--per-host` must be at least 1");
+    }
+    Ok(crate::net::LiveOptions {
+        politeness: crate::net::polite::Politeness {
+            delay: Duration::from_secs_f64(args.delay),
+            per_host: args.per_host,
+        },
+        obey_robots: args.robots == crate::cli::RobotsMode::Obey,
+        retries: args.retries.min(10),
+        cache: (args.cache == crate::cli::CacheMode::On).then(|| crate::net::cache::HttpCache::new(&dataset.join("http-cache"))),
+        contact: args.contact.clone(),
+    })
+}

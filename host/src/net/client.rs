@@ -10,8 +10,11 @@ use std::time::Duration;
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 use url::Url;
 
+use super::cache::HttpCache;
 use super::policy::{self, Denial, Grants, HostPattern};
+use super::polite::{self, HostGate, Politeness};
 use super::record::{Exchange, Recorder, Replay};
+use super::robots::{self, RobotsCache};
 
 /// Caps on what a plugin's requests may cost.
 #[derive(Debug, Clone)]
@@ -101,6 +104,9 @@ enum Mode {
 #[derive(Debug, Default)]
 pub struct HttpStats {
     pub requests: AtomicU64,
+    pub retries: AtomicU64,
+    pub cache_hits: AtomicU64,
+    pub robots_fetches: AtomicU64,
     pub failed: AtomicU64,
     pub denied: AtomicU64,
     pub bytes: AtomicU64,
@@ -116,8 +122,32 @@ pub struct HttpClient {
     recorder: Option<Recorder>,
     in_flight: tokio::sync::Semaphore,
     plugin: String,
+    gate: HostGate,
+    /// None: robots.txt is not consulted (`--robots ignore`, replays).
+    robots: Option<RobotsCache>,
+    cache: Option<HttpCache>,
+    retries: u32,
     pub stats: HttpStats,
 }
+
+/// How a live client treats the sites it talks to.
+pub struct LiveOptions {
+    pub politeness: Politeness,
+    pub obey_robots: bool,
+    pub retries: u32,
+    pub cache: Option<HttpCache>,
+    /// Put in the User-Agent so site owners can reach the operator.
+    pub contact: Option<String>,
+}
+
+impl Default for LiveOptions {
+    fn default() -> Self {
+        Self { politeness: Politeness::default(), obey_robots: true, retries: 3, cache: None, contact: None }
+    }
+}
+
+/// The longest `Retry-After` the client waits for before giving the answer to the plugin instead.
+const MAX_RETRY_WAIT: Duration = Duration::from_secs(600);
 
 /// Headers a plugin may not set: the host owns framing and routing.
 const FORBIDDEN_HEADERS: &[&str] = &[
@@ -141,6 +171,7 @@ impl HttpClient {
         secrets: Vec<Secret>,
         limits: HttpLimits,
         recorder: Option<Recorder>,
+        options: LiveOptions,
     ) -> Result<Self, NetError> {
         let client = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none()) // every hop is checked here instead
@@ -150,7 +181,21 @@ impl HttpClient {
             .https_only(false)
             .build()
             .map_err(|e| NetError::Other(format!("cannot build the HTTP client: {e}")))?;
-        Ok(Self::with_mode(plugin, Mode::Live(client), grants, secrets, limits, recorder))
+        let mut this = Self::with_mode(plugin, Mode::Live(client), grants, secrets, limits, recorder);
+        this.gate = HostGate::new(options.politeness);
+        this.robots = options.obey_robots.then(RobotsCache::default);
+        this.cache = options.cache;
+        this.retries = options.retries;
+        if let Some(contact) = options.contact.filter(|c| !c.trim().is_empty())
+            && let Ok(value) = HeaderValue::from_str(&format!(
+                "aigc-host/{} (plugin {plugin}; contact {})",
+                env!("CARGO_PKG_VERSION"),
+                contact.trim()
+            ))
+        {
+            this.user_agent = value;
+        }
+        Ok(this)
     }
 
     /// A client that answers from a replay file and never touches the network.
@@ -166,10 +211,7 @@ impl HttpClient {
         limits: HttpLimits,
         recorder: Option<Recorder>,
     ) -> Self {
-        let user_agent = HeaderValue::from_str(&format!(
-            "aigc-host/{} (plugin {plugin}; +https://example.invalid/aigc-host)",
-            env!("CARGO_PKG_VERSION")
-        ))
+        let user_agent = HeaderValue::from_str(&format!("aigc-host/{} (plugin {plugin})", env!("CARGO_PKG_VERSION")))
         .unwrap_or_else(|_| HeaderValue::from_static("aigc-host"));
         Self {
             mode,
@@ -180,6 +222,10 @@ impl HttpClient {
             user_agent,
             recorder,
             plugin: plugin.to_string(),
+            gate: HostGate::new(Politeness::off()),
+            robots: None,
+            cache: None,
+            retries: 0,
             stats: HttpStats::default(),
         }
     }
@@ -189,14 +235,7 @@ impl HttpClient {
         let count = self.stats.requests.fetch_add(1, Ordering::Relaxed) + 1;
         let result = match self.limits.max_requests {
             Some(max) if count > max => Err(NetError::Denied(format!("the run's budget of {max} requests is spent"))),
-            _ => {
-                let _permit = self.in_flight.acquire().await.map_err(|_| NetError::Other("client closed".into()))?;
-                let timeout = request.timeout.unwrap_or(self.limits.default_timeout).min(self.limits.max_timeout);
-                match tokio::time::timeout(timeout, self.exchange(&request)).await {
-                    Ok(result) => result,
-                    Err(_) => Err(NetError::Timeout),
-                }
-            }
+            _ => self.fetch_politely(&request).await,
         };
         match &result {
             Ok(response) => {
@@ -235,20 +274,142 @@ impl HttpClient {
         results.into_iter().map(|r| r.unwrap_or_else(|| Err(NetError::Other("request task failed".into())))).collect()
     }
 
-    async fn exchange(&self, request: &Request) -> Result<Response, NetError> {
+    /// Grants, robots.txt, cache, the host gate and retries around one exchange.
+    async fn fetch_politely(&self, request: &Request) -> Result<Response, NetError> {
+        let url = Url::parse(&request.url).map_err(|e| NetError::InvalidUrl(format!("`{}`: {e}", request.url)))?;
+        self.grants.check_url(&url).map_err(denied)?;
+        if let Mode::Replay(replay) = &self.mode {
+            // A replay is the recorded past: no robots.txt, no waiting, no cache.
+            let response = replay.answer(&request.method, url.as_str()).map_err(NetError::NotRecorded)?;
+            if response.body.len() as u64 > self.limits.max_body {
+                return Err(NetError::TooLarge(self.limits.max_body));
+            }
+            return Ok(response);
+        }
+        if self.robots.is_some() {
+            self.check_robots(&url).await?;
+        }
+        let cacheable = request.method == "GET" && request.body.is_none();
+        let cached = if cacheable { self.cache.as_ref().and_then(|c| c.lookup(url.as_str())) } else { None };
+        if let Some(entry) = &cached
+            && entry.fresh
+        {
+            self.stats.cache_hits.fetch_add(1, Ordering::Relaxed);
+            return Ok(entry.response.clone());
+        }
+        let mut conditional = Vec::new();
+        if let Some(entry) = &cached {
+            if let Some(etag) = entry.etag.as_deref().and_then(|v| HeaderValue::from_str(v).ok()) {
+                conditional.push((reqwest::header::IF_NONE_MATCH, etag));
+            }
+            if let Some(date) = entry.last_modified.as_deref().and_then(|v| HeaderValue::from_str(v).ok()) {
+                conditional.push((reqwest::header::IF_MODIFIED_SINCE, date));
+            }
+        }
+        let idempotent = matches!(request.method.as_str(), "GET" | "HEAD" | "OPTIONS" | "PUT" | "DELETE");
+        let host = robots::origin(&url);
+        let timeout = request.timeout.unwrap_or(self.limits.default_timeout).min(self.limits.max_timeout);
+        let mut attempt = 0;
+        loop {
+            let pass = self.gate.enter(&host).await;
+            let result = {
+                let _slot = self.in_flight.acquire().await.map_err(|_| NetError::Other("client closed".into()))?;
+                match tokio::time::timeout(timeout, self.exchange(request, &conditional)).await {
+                    Ok(result) => result,
+                    Err(_) => Err(NetError::Timeout),
+                }
+            };
+            drop(pass);
+            let retry_in = match &result {
+                Ok(response) if matches!(response.status, 429 | 503) => {
+                    let asked = response
+                        .headers
+                        .iter()
+                        .find(|(n, _)| n.eq_ignore_ascii_case("retry-after"))
+                        .and_then(|(_, v)| polite::retry_after(v));
+                    match asked {
+                        Some(wait) if wait > MAX_RETRY_WAIT => None,
+                        Some(wait) => Some(wait),
+                        None => Some(polite::backoff(attempt)),
+                    }
+                }
+                Err(NetError::Connect(_) | NetError::Timeout | NetError::Other(_)) => Some(polite::backoff(attempt)),
+                _ => None,
+            };
+            match retry_in {
+                Some(wait) if idempotent && attempt < self.retries => {
+                    // The whole host waits, not only this request: the server asked for a pause.
+                    self.gate.defer(&host, wait);
+                    self.stats.retries.fetch_add(1, Ordering::Relaxed);
+                    tracing::debug!(plugin = %self.plugin, "{} {url}: retrying in {wait:.1?}", request.method);
+                    attempt += 1;
+                    continue;
+                }
+                _ => {}
+            }
+            let response = result?;
+            if response.status == 304
+                && let (Some(entry), Some(cache)) = (cached, &self.cache)
+            {
+                self.stats.cache_hits.fetch_add(1, Ordering::Relaxed);
+                return Ok(cache.refresh(url.as_str(), entry, &response));
+            }
+            refuse_noai(&response)?;
+            if cacheable && let Some(cache) = &self.cache {
+                cache.store(url.as_str(), &response);
+            }
+            return Ok(response);
+        }
+    }
+
+    /// Fetches `url`'s robots.txt once per origin (through the same gate) and refuses what it disallows.
+    async fn check_robots(&self, url: &Url) -> Result<(), NetError> {
+        let Some(robots) = &self.robots else { return Ok(()) };
+        let cell = robots.cell(url);
+        let rules = cell
+            .get_or_init(|| async {
+                let robots_url = url.join("/robots.txt").map_err(|e| e.to_string());
+                let outcome = match robots_url {
+                    Ok(robots_url) => {
+                        self.stats.robots_fetches.fetch_add(1, Ordering::Relaxed);
+                        let request = Request {
+                            method: "GET".into(),
+                            url: robots_url.to_string(),
+                            headers: Vec::new(),
+                            body: None,
+                            timeout: None,
+                        };
+                        let _pass = self.gate.enter(&robots::origin(url)).await;
+                        match tokio::time::timeout(self.limits.default_timeout, self.exchange(&request, &[])).await {
+                            Ok(Ok(response)) => Ok((response.status, response.body)),
+                            // A robots.txt over the body cap is not a site failure; read as no rules.
+                            Ok(Err(NetError::TooLarge(_))) => Ok((200, Vec::new())),
+                            Ok(Err(e)) => Err(e.to_string()),
+                            Err(_) => Err("timed out".to_string()),
+                        }
+                    }
+                    Err(e) => Err(e),
+                };
+                robots::Rules::from_fetch(outcome)
+            })
+            .await;
+        if let Some(delay) = rules.crawl_delay() {
+            self.gate.set_floor(&robots::origin(url), delay);
+        }
+        match rules.refusal(url) {
+            Some(reason) => Err(NetError::Denied(reason)),
+            None => Ok(()),
+        }
+    }
+
+    /// One exchange, following redirects, each hop re-checked against the grants.
+    async fn exchange(&self, request: &Request, extra: &[(HeaderName, HeaderValue)]) -> Result<Response, NetError> {
         let method = reqwest::Method::from_bytes(request.method.as_bytes())
             .map_err(|_| NetError::Other(format!("bad method `{}`", request.method)))?;
         let url = Url::parse(&request.url).map_err(|e| NetError::InvalidUrl(format!("`{}`: {e}", request.url)))?;
         self.grants.check_url(&url).map_err(denied)?;
-        let client = match &self.mode {
-            Mode::Replay(replay) => {
-                let response = replay.answer(method.as_str(), url.as_str()).map_err(NetError::NotRecorded)?;
-                if response.body.len() as u64 > self.limits.max_body {
-                    return Err(NetError::TooLarge(self.limits.max_body));
-                }
-                return Ok(response);
-            }
-            Mode::Live(client) => client,
+        let Mode::Live(client) = &self.mode else {
+            return Err(NetError::Other("a replay makes no exchanges".into()));
         };
         let mut headers = HeaderMap::new();
         for (name, value) in &request.headers {
@@ -263,6 +424,9 @@ impl HttpClient {
         }
         if !headers.contains_key(reqwest::header::USER_AGENT) {
             headers.insert(reqwest::header::USER_AGENT, self.user_agent.clone());
+        }
+        for (name, value) in extra {
+            headers.insert(name.clone(), value.clone());
         }
         let mut method = method;
         let mut body = request.body.clone();
@@ -334,6 +498,26 @@ impl HttpClient {
             body.extend_from_slice(&chunk);
         }
         Ok(Response { status, headers, body, final_url: url.to_string() })
+    }
+}
+
+/// Images whose server says `X-Robots-Tag: noai` (or `noimageai`) may not go into a training set.
+fn refuse_noai(response: &Response) -> Result<(), NetError> {
+    let is_image = response
+        .headers
+        .iter()
+        .any(|(n, v)| n.eq_ignore_ascii_case("content-type") && v.trim().to_ascii_lowercase().starts_with("image/"));
+    let forbids = response.headers.iter().filter(|(n, _)| n.eq_ignore_ascii_case("x-robots-tag")).any(|(_, v)| {
+        // Directives may be comma-separated and prefixed with a user agent ("otherbot: noai").
+        v.split(',').map(|d| d.rsplit(':').next().unwrap_or(d).trim().to_ascii_lowercase()).any(|d| d == "noai" || d == "noimageai")
+    });
+    if is_image && forbids {
+        Err(NetError::Denied(format!(
+            "{} says `X-Robots-Tag: noai`: its owner forbids using this image for AI; it is not stored",
+            response.final_url
+        )))
+    } else {
+        Ok(())
     }
 }
 

@@ -11,7 +11,7 @@ aigc_sdk::manifest!({
     "hosts": ["example.org", "localhost"],
     "secrets": { "token": { "hosts": ["example.org"], "header": "Authorization", "prefix": "Token " } },
     "config": {
-        "mode": { "default": "ok", "help": "ok | loop | memory | fetch | panic | log-flood | put-then-loop | escape" },
+        "mode": { "default": "ok", "help": "ok | loop | memory | fetch | fetch-many | panic | log-flood | put-then-loop | escape" },
         "url": { "default": "http://example.org/", "help": "what mode=fetch fetches" },
         "count": { "default": "3", "help": "items mode=ok and mode=put-then-loop put first" }
     }
@@ -40,11 +40,27 @@ impl Crawler for Adversary {
             "fetch" => {
                 let url = config::get_or("url", "http://example.org/");
                 let response = http::get(&url).map_err(|e| Error::msg(format!("fetch {url}: {e:?}")))?;
-                log::info(&format!("fetched {url}: HTTP {} from {}", response.status, response.final_url));
+                log::info(&format!("fetched {url}: HTTP {} from {}: {}", response.status, response.final_url, response.text()));
                 Ok(())
             }
             "panic" => panic!("the adversary panics on purpose"),
             "escape" => escape(),
+            "fetch-many" => {
+                // Queue every request at once; the host decides when each goes out.
+                let url = config::get_or("url", "http://example.org/");
+                let count: usize = config::parse_or("count", 3)?;
+                let requests: Vec<http::Request> = (0..count).map(|i| http::Request::get(format!("{url}?i={i}"))).collect();
+                let results = http::fetch_all(&requests);
+                let ok = results.iter().filter(|r| r.as_ref().is_ok_and(|r| r.is_success())).count();
+                log::info(&format!("fetched {ok} of {count}"));
+                for result in results {
+                    match result {
+                        Ok(r) => log::info(&format!("HTTP {} from {}: {}", r.status, r.final_url, r.text())),
+                        Err(e) => log::warn(&format!("failed: {e:?}")),
+                    }
+                }
+                Ok(())
+            }
             "log-flood" => {
                 let line = "x".repeat(1000);
                 for _ in 0..1_000_000 {
