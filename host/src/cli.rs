@@ -100,6 +100,10 @@ pub struct RunArgs {
     /// Also send secret NAME to HOST (for a mirror or a test server); repeatable
     #[arg(long = "secret-host", value_name = "NAME=HOST[:PORT]")]
     pub secret_host: Vec<String>,
+    /// The operator's policy file (TOML) narrowing what any plugin may reach; default:
+    /// `~/.config/aigc-host/policy.toml` when it exists
+    #[arg(long, value_name = "FILE")]
+    pub policy: Option<PathBuf>,
     /// Append every HTTP exchange to FILE (JSON Lines; secrets are never written)
     #[arg(long, value_name = "FILE", conflicts_with = "replay")]
     pub record: Option<PathBuf>,

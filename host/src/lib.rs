@@ -6,7 +6,8 @@
 //! - [`manifest`]: what a plugin is and asks for, read from its custom section without running it;
 //! - [`runtime`]: the wasmtime engine, the sandbox limits, and instantiation of one plugin per store;
 //! - [`capabilities`]: the host side of each WIT interface (log, config, dataset, collect, http, submission);
-//! - [`net`]: outbound HTTP with the grant policy, address checks, secrets, record and replay;
+//! - [`net`]: outbound HTTP with the grant policy, address checks, politeness, secrets, record and replay;
+//! - [`policy`]: the operator's policy file, which narrows what any plugin may reach;
 //! - [`store`]: the dataset on disk (SQLite manifest plus content-addressed blobs);
 //! - [`models`]: libtorch through `tch`;
 //! - [`commands`]: what each `aigc-host` subcommand does, on top of the above.
@@ -18,6 +19,7 @@ pub mod commands;
 pub mod manifest;
 pub mod models;
 pub mod net;
+pub mod policy;
 pub mod progress;
 pub mod runtime;
 pub mod store;

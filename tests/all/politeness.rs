@@ -147,3 +147,26 @@ fn images_marked_noai_are_refused() {
     assert!(out.json()["error"].as_str().unwrap().contains("noai"), "{}", out.stdout);
     run(dir.path(), "fetch", &server.url("/open.jpg"), &flags).assert_ok();
 }
+
+#[test]
+fn the_operators_policy_file_overrides_grants() {
+    let server = Server::start(|_| Reply::ok("x"));
+    let dir = tempfile::tempdir().unwrap();
+    let policy = dir.path().join("policy.toml");
+    std::fs::write(&policy, "[network]\ndeny = [\"127.0.0.1\"]\n").unwrap();
+    let flags = ["--allow-host", &server.authority(), "--delay", "0", "--robots", "ignore", "--policy", policy.to_str().unwrap()];
+    let out = run(dir.path(), "fetch", &server.url("/x"), &flags);
+    assert_eq!(out.code, 1);
+    assert!(out.json()["error"].as_str().unwrap().contains("policy file denies"), "{}", out.stdout);
+    assert!(server.seen().is_empty());
+
+    std::fs::write(&policy, "[network]\nmax_requests = 2\n").unwrap();
+    let out = run(dir.path(), "fetch-many", &server.url("/x"), &[&flags[..], &["--set", "count=4"]].concat());
+    out.assert_ok();
+    assert_eq!(server.seen().len(), 2, "the budget of 2 requests holds");
+
+    std::fs::write(&policy, "[network]\nbogus = 1\n").unwrap();
+    let out = run(dir.path(), "fetch", &server.url("/x"), &flags);
+    assert_eq!(out.code, 1);
+    assert!(out.stderr.contains("is not valid") && out.stderr.contains("bogus"), "{}", out.stderr);
+}

@@ -44,13 +44,24 @@ pub struct RunSummary {
 pub async fn run(args: RunArgs, quiet: bool) -> anyhow::Result<ExitCode> {
     let plugin = settings::plugin_of_kind(&args.plugin, Kind::Crawler, "run")?;
     let config = settings::config(&plugin, &args.set)?;
-    let grants = settings::grants(&plugin.manifest, &args.allow_host)?;
+    let (policy, policy_path) = crate::policy::Policy::load(args.policy.as_deref())?;
+    if let Some(path) = &policy_path {
+        tracing::info!("obeying the policy file `{}`", path.display());
+    }
+    let grants = settings::grants(&plugin.manifest, &args.allow_host)?.with_policy(
+        policy.allow_patterns(),
+        policy.deny_patterns(),
+        policy.network.enabled,
+    );
     let secrets = settings::secrets(&plugin, &args.secret, &args.secret_host)?;
     let limits = settings::limits(&args.limits)?;
     let http_limits = HttpLimits {
-        max_body: args.max_body << 20,
+        max_body: args.max_body.min(policy.network.max_body_mib.unwrap_or(u64::MAX)) << 20,
         concurrency: args.concurrency.max(1),
-        max_requests: args.max_requests,
+        max_requests: match (args.max_requests, policy.network.max_requests) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        },
         ..HttpLimits::default()
     };
     let label = plugin.label();

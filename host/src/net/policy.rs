@@ -105,6 +105,8 @@ pub enum Denial {
     Scheme(String),
     #[error("`{0}` has no host")]
     NoHost(String),
+    #[error("{0}")]
+    Policy(String),
     #[error(
         "host `{host}` is not granted to this plugin (its manifest asks for: {asked}); the operator can grant it \
          with `--allow-host {host}`"
@@ -130,15 +132,29 @@ pub enum Denial {
 /// The hosts one plugin run may reach.
 #[derive(Debug, Clone, Default)]
 pub struct Grants {
-    /// From the plugin's manifest (after the operator's policy).
+    /// From the plugin's manifest.
     manifest: Vec<HostPattern>,
     /// From `--allow-host`.
     operator: Vec<HostPattern>,
+    /// The policy file's `allow`: manifest hosts count only within these.
+    within: Option<Vec<HostPattern>>,
+    /// The policy file's `deny`: never reached.
+    deny: Vec<HostPattern>,
+    /// The policy file turned the network off.
+    disabled: bool,
 }
 
 impl Grants {
     pub fn new(manifest: Vec<HostPattern>, operator: Vec<HostPattern>) -> Self {
-        Self { manifest, operator }
+        Self { manifest, operator, ..Self::default() }
+    }
+
+    /// Narrows the grants by the operator's policy file.
+    pub fn with_policy(mut self, within: Option<Vec<HostPattern>>, deny: Vec<HostPattern>, enabled: bool) -> Self {
+        self.within = within;
+        self.deny = deny;
+        self.disabled = !enabled;
+        self
     }
 
     /// No network at all (graders).
@@ -155,6 +171,16 @@ impl Grants {
         };
         let host = url.host().ok_or_else(|| Denial::NoHost(url.to_string()))?;
         let port = url.port().unwrap_or(default_port);
+        if self.disabled {
+            return Err(Denial::Policy("the operator's policy file turns the network off".into()));
+        }
+        // Passing the request's own port as the "default" makes a portless deny rule cover every port.
+        if let Some(rule) = self.deny.iter().find(|p| p.matches_host(&host, port, port)) {
+            return Err(Denial::Policy(format!(
+                "the operator's policy file denies `{}` (rule `{rule}`)",
+                url.host_str().unwrap_or_default()
+            )));
+        }
         let authority = match url.port() {
             Some(p) => format!("{}:{p}", url.host_str().unwrap_or_default()),
             None => url.host_str().unwrap_or_default().to_string(),
@@ -178,7 +204,10 @@ impl Grants {
         {
             return Err(Denial::InternalName { name: authority, class });
         }
-        if self.manifest.iter().chain(&self.operator).any(|p| p.matches_host(&host, port, default_port)) {
+        let within_policy =
+            self.within.as_ref().is_none_or(|w| w.iter().any(|a| a.matches_host(&host, port, default_port)));
+        let by_manifest = within_policy && self.manifest.iter().any(|p| p.matches_host(&host, port, default_port));
+        if by_manifest || self.operator.iter().any(|p| p.matches_host(&host, port, default_port)) {
             Ok(())
         } else {
             let asked = if self.manifest.is_empty() {
@@ -337,6 +366,21 @@ mod tests {
         // The decimal spelling of a granted address is the same address.
         assert!(check(&g, "http://2130706433:9000/").is_ok());
         assert!(check(&g, "http://[::ffff:127.0.0.1]:9000/").is_ok());
+    }
+
+    #[test]
+    fn the_policy_file_narrows_and_denies() {
+        let parse = |v: &[&str]| v.iter().map(|s| HostPattern::parse(s).unwrap()).collect::<Vec<_>>();
+        let g = grants(&["api.example.org", "cdn.example.org", "tracker.example.net"], &["extra.example.com"])
+            .with_policy(Some(parse(&["*.example.org"])), parse(&["cdn.example.org", "*.example.com"]), true);
+        assert!(check(&g, "https://api.example.org/").is_ok());
+        assert!(matches!(check(&g, "https://tracker.example.net/"), Err(Denial::NotGranted { .. })));
+        assert!(matches!(check(&g, "https://cdn.example.org/"), Err(Denial::Policy(_))));
+        // A deny holds even against the command line, on any port.
+        assert!(matches!(check(&g, "https://extra.example.com/"), Err(Denial::Policy(_))));
+        assert!(matches!(check(&g, "https://extra.example.com:8443/"), Err(Denial::Policy(_))));
+        let off = grants(&["api.example.org"], &[]).with_policy(None, Vec::new(), false);
+        assert!(matches!(check(&off, "https://api.example.org/"), Err(Denial::Policy(_))));
     }
 
     #[test]
