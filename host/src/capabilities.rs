@@ -44,7 +44,7 @@ pub struct RunContext {
     pub dataset: Option<Arc<Dataset>>,
     pub run_id: Option<RunId>,
     pub http: Option<Arc<HttpClient>>,
-    pub submission: Option<Arc<dyn submission::SubmissionView>>,
+    pub submission: Option<Arc<crate::submission::Submission>>,
     pub log: log::LogSink,
     pub counters: Counters,
 }

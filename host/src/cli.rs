@@ -41,7 +41,7 @@ pub enum Command {
     Run(RunArgs),
     /// Judge every item of a dataset with cleaner plugins and store their verdicts
     Clean(CleanArgs),
-    /// Grade submissions (folders) with a grader plugin, with no network
+    /// Grade submissions (zip archives or folders) with an untrusted grader plugin: no network, no other files
     Grade(GradeArgs),
     /// Look at and manage datasets
     #[command(subcommand)]
@@ -189,9 +189,24 @@ pub struct CleanArgs {
 pub struct GradeArgs {
     /// The grader plugin
     pub grader: PathBuf,
-    /// Submission folders
+    /// Submissions: zip archives or folders
     #[arg(required = true)]
     pub submissions: Vec<PathBuf>,
+    /// Submissions graded at once; the report is the same whatever this is
+    #[arg(long, short = 'j', value_name = "N", default_value_t = default_jobs())]
+    pub jobs: usize,
+    /// Also write a report a TA can open in a browser
+    #[arg(long, value_name = "FILE")]
+    pub html: Option<PathBuf>,
+    /// Instructions a grader may run per submission (deterministic, unlike time limits)
+    #[arg(long, value_name = "N", default_value_t = 20_000_000_000)]
+    pub fuel: u64,
+    /// Most entries one submission may hold
+    #[arg(long, value_name = "N", default_value_t = 100_000)]
+    pub max_entries: usize,
+    /// Most bytes one submission may expand to, in MiB
+    #[arg(long, value_name = "MIB", default_value_t = 8192)]
+    pub max_size: u64,
     /// Set a config key the grader declares; repeatable
     #[arg(long = "set", value_name = "KEY=VALUE")]
     pub set: Vec<String>,

@@ -6,6 +6,7 @@ mod dataset;
 mod doctor;
 mod grade;
 mod inspect;
+mod report;
 mod run;
 mod settings;
 

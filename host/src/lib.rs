@@ -9,6 +9,7 @@
 //! - [`net`]: outbound HTTP with the grant policy, address checks, politeness, secrets, record and replay;
 //! - [`policy`]: the operator's policy file, which narrows what any plugin may reach;
 //! - [`store`]: the dataset on disk (SQLite manifest plus content-addressed blobs);
+//! - [`submission`]: folders and zip archives handed in for grading, checked and read boundedly;
 //! - [`models`]: libtorch through `tch`;
 //! - [`commands`]: what each `aigc-host` subcommand does, on top of the above.
 
@@ -23,3 +24,4 @@ pub mod policy;
 pub mod progress;
 pub mod runtime;
 pub mod store;
+pub mod submission;

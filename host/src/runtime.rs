@@ -35,11 +35,16 @@ pub struct Limits {
     pub cpu: Duration,
     /// Time for a whole call, host calls included; None: no limit.
     pub wall: Option<Duration>,
+    /// Instructions (wasmtime fuel) per call, for results that must not depend on the machine's speed. Needs an
+    /// engine made with [`Runtime::deterministic`].
+    pub fuel: Option<u64>,
+    /// Fixed clocks and seeded randomness, so the same plugin on the same input does the same thing every time.
+    pub deterministic: bool,
 }
 
 impl Default for Limits {
     fn default() -> Self {
-        Self { memory: 256 << 20, cpu: Duration::from_secs(300), wall: None }
+        Self { memory: 256 << 20, cpu: Duration::from_secs(300), wall: None, fuel: None, deterministic: false }
     }
 }
 
@@ -55,8 +60,8 @@ pub enum LimitExceeded {
         *requested as f64 / 1048576.0, *limit as f64 / 1048576.0
     )]
     Memory { limit: usize, requested: usize },
-    #[error("{what} exceeded its limit of {limit}")]
-    Other { what: String, limit: String },
+    #[error("it used up its fuel of {limit} instructions (raise it with `--fuel N`)")]
+    Fuel { limit: u64 },
 }
 
 fn human_duration(d: Duration) -> String {
@@ -114,7 +119,29 @@ pub struct HostState {
     pub host_time: Duration,
     call_started: Instant,
     cpu_limit: Duration,
+    fuel_limit: u64,
     stderr: MemoryOutputPipe,
+}
+
+/// A clock that always says the epoch (the Unix one), for deterministic runs.
+struct FixedClock;
+
+impl wasmtime_wasi::HostWallClock for FixedClock {
+    fn resolution(&self) -> Duration {
+        Duration::from_secs(1)
+    }
+    fn now(&self) -> Duration {
+        Duration::ZERO
+    }
+}
+
+impl wasmtime_wasi::HostMonotonicClock for FixedClock {
+    fn resolution(&self) -> u64 {
+        1_000_000_000
+    }
+    fn now(&self) -> u64 {
+        0
+    }
 }
 
 impl WasiView for HostState {
@@ -147,7 +174,17 @@ impl Runtime {
     /// Builds the engine: component model, async host calls, epoch interruption, and a compilation cache so a
     /// plugin is compiled once per version rather than on every run.
     pub fn new() -> anyhow::Result<Self> {
+        Self::build(false)
+    }
+
+    /// An engine that also counts fuel, for runs whose results must not depend on timing (grading).
+    pub fn deterministic() -> anyhow::Result<Self> {
+        Self::build(true)
+    }
+
+    fn build(fuel: bool) -> anyhow::Result<Self> {
         let mut config = Config::new();
+        config.consume_fuel(fuel);
         config.wasm_component_model(true);
         config.epoch_interruption(true);
         // The component-model async ABI (WASI 0.3) is not used and slows synchronous calls; keep it off.
@@ -203,7 +240,17 @@ impl Runtime {
     /// A fresh store for one instance of the plugin described by `ctx`.
     pub fn store(&self, ctx: Arc<RunContext>, limits: &Limits) -> Store<HostState> {
         let stderr = MemoryOutputPipe::new(STDIO_CAPTURE);
-        let wasi = WasiCtx::builder().stdout(stderr.clone()).stderr(stderr.clone()).build();
+        let mut wasi = WasiCtx::builder();
+        wasi.stdout(stderr.clone()).stderr(stderr.clone());
+        if limits.deterministic {
+            use rand_wasi::SeedableRng;
+            wasi.wall_clock(FixedClock)
+                .monotonic_clock(FixedClock)
+                .secure_random(rand_wasi::rngs::StdRng::seed_from_u64(0x5eed))
+                .insecure_random(rand_wasi::rngs::StdRng::seed_from_u64(0x5eed))
+                .insecure_random_seed(0x5eed);
+        }
+        let wasi = wasi.build();
         let state = HostState {
             wasi,
             table: ResourceTable::new(),
@@ -212,10 +259,15 @@ impl Runtime {
             host_time: Duration::ZERO,
             call_started: Instant::now(),
             cpu_limit: limits.cpu,
+            fuel_limit: limits.fuel.unwrap_or(0),
             stderr,
         };
         let mut store = Store::new(&self.engine, state);
         store.limiter(|state| &mut state.limiter);
+        if let Some(fuel) = limits.fuel {
+            // Without fuel consumption in the engine this errors; deterministic engines always have it.
+            let _ = store.set_fuel(fuel);
+        }
         store.set_epoch_deadline(TICKS_PER_CHECK);
         store.epoch_deadline_callback(|ctx| {
             let state = ctx.data();
@@ -257,6 +309,10 @@ pub fn failure(store: &Store<HostState>, error: wasmtime::Error) -> PluginFailur
     let plugin = store.data().ctx.plugin.label.clone();
     if let Some(limit) = error.downcast_ref::<LimitExceeded>() {
         return PluginFailure::Limit { plugin, limit: limit.clone() };
+    }
+    if let Some(wasmtime::Trap::OutOfFuel) = error.downcast_ref::<wasmtime::Trap>() {
+        let limit = store.data().fuel_limit;
+        return PluginFailure::Limit { plugin, limit: LimitExceeded::Fuel { limit } };
     }
     let stderr = captured_output(store);
     let message = match error.downcast_ref::<wasmtime::Trap>() {

@@ -4,6 +4,7 @@
 mod cli;
 mod crawl;
 mod crawlers;
+mod grading;
 mod http;
 mod politeness;
 mod sandbox;

@@ -3,6 +3,7 @@
 
 pub mod fixture_server;
 pub mod http_server;
+pub mod zips;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};

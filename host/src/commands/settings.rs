@@ -126,6 +126,8 @@ pub fn limits(args: &LimitArgs) -> anyhow::Result<Limits> {
         memory: usize::try_from(args.memory_limit << 20).context("--memory-limit too large")?,
         cpu: seconds("--cpu-limit", args.cpu_limit)?,
         wall: args.timeout.map(|t| seconds("--timeout", t)).transpose()?,
+        fuel: None,
+        deterministic: false,
     })
 }
 
