@@ -48,6 +48,7 @@ pub mod http;
 pub mod log;
 mod manifest;
 pub mod submission;
+pub mod web;
 
 pub use error::{Error, Result};
 /// Re-exported so plugins depend on this crate alone; the export macros use it.
