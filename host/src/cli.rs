@@ -230,6 +230,23 @@ pub enum DatasetCommand {
         #[command(flatten)]
         output: JsonArg,
     },
+    /// One item whole: provenance, metadata, files (with sizes and hashes), verdicts
+    Show {
+        dir: PathBuf,
+        /// The item's id (from `dataset ls`)
+        id: String,
+        #[command(flatten)]
+        output: JsonArg,
+    },
+    /// Write one file of an item to stdout (or to --out FILE)
+    Cat {
+        dir: PathBuf,
+        id: String,
+        /// The file's name within the item (from `dataset show`)
+        file: String,
+        #[arg(long, short = 'o', value_name = "FILE")]
+        out: Option<PathBuf>,
+    },
     /// Make local files (or every file under folders) into items
     Import {
         /// The dataset directory (created if missing)

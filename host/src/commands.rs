@@ -46,6 +46,8 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Grade(args) => block_on(grade::grade(args)),
         Command::Dataset(DatasetCommand::Stats { dir, output }) => dataset::stats(&dir, output.json),
         Command::Dataset(DatasetCommand::Ls { dir, output }) => dataset::ls(&dir, output.json),
+        Command::Dataset(DatasetCommand::Show { dir, id, output }) => dataset::show(&dir, &id, output.json),
+        Command::Dataset(DatasetCommand::Cat { dir, id, file, out }) => dataset::cat(&dir, &id, &file, out.as_deref()),
         Command::Dataset(DatasetCommand::Import { dir, paths, category, licence, output }) => {
             dataset::import(&dir, &paths, category.as_deref(), licence.as_deref(), output.json, quiet)
         }

@@ -165,3 +165,27 @@ fn doctor_reports_a_working_engine_and_libtorch() {
     assert_eq!(report["torch"]["linked"], true);
     assert!(report["torch"]["self_check"].as_str().unwrap().contains("= 14"), "{report}");
 }
+
+#[test]
+fn show_and_cat_give_one_item_whole() {
+    let dir = tempfile::tempdir().unwrap();
+    let src = dir.path().join("cat.svg");
+    let svg = "<svg xmlns='http://www.w3.org/2000/svg'><circle r='4'/></svg>";
+    std::fs::write(&src, svg).unwrap();
+    let ds = dir.path().join("ds");
+    aigc(["dataset", "import", ds.to_str().unwrap(), src.to_str().unwrap(), "--category", "animals"]).assert_ok();
+    let id = aigc(["dataset", "ls", ds.to_str().unwrap(), "--json"]).json()["items"][0]["id"].as_str().unwrap().to_string();
+    let shown = aigc(["dataset", "show", ds.to_str().unwrap(), &id, "--json"]);
+    shown.assert_ok();
+    let item = shown.json();
+    assert_eq!(item["category"], "animals");
+    assert_eq!(item["files"][0]["name"], "cat.svg");
+    assert_eq!(item["files"][0]["media_type"], "image/svg+xml");
+    assert_eq!(item["status"], "pending");
+    let cat = aigc(["dataset", "cat", ds.to_str().unwrap(), &id, "cat.svg"]);
+    cat.assert_ok();
+    assert_eq!(cat.stdout, svg);
+    let missing = aigc(["dataset", "show", ds.to_str().unwrap(), "0000000000000000"]);
+    assert_eq!(missing.code, 1);
+    assert!(missing.stderr.contains("has no item"), "{}", missing.stderr);
+}

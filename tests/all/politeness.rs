@@ -170,3 +170,19 @@ fn the_operators_policy_file_overrides_grants() {
     assert_eq!(out.code, 1);
     assert!(out.stderr.contains("is not valid") && out.stderr.contains("bogus"), "{}", out.stderr);
 }
+
+#[test]
+fn compressed_responses_are_decoded() {
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    std::io::Write::write_all(&mut gz, b"decompressed by the host").unwrap();
+    let body = gz.finish().unwrap();
+    let server = Server::start(move |seen| {
+        let accepts = seen.header("accept-encoding").unwrap_or_default().contains("gzip");
+        if accepts { Reply::ok(body.clone()).with("content-encoding", "gzip") } else { Reply::ok("plain") }
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let out = run(dir.path(), "fetch", &server.url("/z"), &["--allow-host", &server.authority(), "--delay", "0", "--robots", "ignore"]);
+    out.assert_ok();
+    assert!(out.stderr.contains("decompressed by the host"), "{}", out.stderr);
+    assert!(server.seen()[0].header("accept-encoding").unwrap_or_default().contains("br"));
+}

@@ -92,6 +92,53 @@ pub fn ls(dir: &Path, json: bool) -> anyhow::Result<ExitCode> {
 }
 
 #[derive(Serialize)]
+struct Shown<'a> {
+    #[serde(flatten)]
+    item: &'a crate::store::Item,
+    status: &'a crate::store::Status,
+    verdicts: &'a [crate::store::Verdict],
+}
+
+pub fn show(dir: &Path, id: &str, json: bool) -> anyhow::Result<ExitCode> {
+    let dataset = Dataset::open(dir)?;
+    let listing = dataset
+        .listings()?
+        .into_iter()
+        .find(|l| l.item.id == id)
+        .with_context(|| format!("`{}` has no item `{id}`; `aigc-host dataset ls` lists the ids", dir.display()))?;
+    let shown = Shown { item: &listing.item, status: &listing.status, verdicts: &listing.verdicts };
+    if json {
+        super::print_json(&shown)?;
+    } else {
+        let item = &listing.item;
+        println!("{} {}", item.id, item.title.as_deref().unwrap_or(""));
+        println!("  source: {} ({})", item.provenance.source_url, item.source_key);
+        println!("  licence: {}  author: {}", item.provenance.licence.as_deref().unwrap_or("unknown"), item.provenance.author.as_deref().unwrap_or("unknown"));
+        println!("  category: {}  status: {}", item.category.as_deref().unwrap_or("-"), listing.status);
+        for f in &item.files {
+            println!("  file {} ({}, {} bytes, sha256 {})", f.name, f.media_type, f.size, f.sha256);
+        }
+        for v in &listing.verdicts {
+            println!("  {} by {}: {}", if v.keep { "kept" } else { "dropped" }, v.rule, v.reason);
+        }
+        println!("  metadata: {}", item.metadata);
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn cat(dir: &Path, id: &str, file: &str, out: Option<&Path>) -> anyhow::Result<ExitCode> {
+    let dataset = Dataset::open(dir)?;
+    let bytes = dataset
+        .read_file(id, file)?
+        .with_context(|| format!("item `{id}` has no file `{file}`; `aigc-host dataset show DIR {id}` lists its files"))?;
+    match out {
+        Some(path) => std::fs::write(path, &bytes).with_context(|| format!("cannot write `{}`", path.display()))?,
+        None => std::io::Write::write_all(&mut std::io::stdout().lock(), &bytes)?,
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+#[derive(Serialize)]
 struct ImportSummary {
     dataset: String,
     items_added: u64,
