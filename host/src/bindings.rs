@@ -27,6 +27,23 @@ pub mod cleaner {
     });
 }
 
+pub mod annotator {
+    wasmtime::component::bindgen!({
+        path: "../wit",
+        world: "aigc:plugin/annotator",
+        imports: { default: async | trappable },
+        exports: { default: async },
+        with: {
+            "aigc:plugin/types": crate::bindings::crawler::aigc::plugin::types,
+            "aigc:plugin/log": crate::bindings::crawler::aigc::plugin::log,
+            "aigc:plugin/config": crate::bindings::crawler::aigc::plugin::config,
+            "aigc:plugin/dataset": crate::bindings::crawler::aigc::plugin::dataset,
+            "aigc:plugin/model": crate::bindings::cleaner::aigc::plugin::model,
+            "aigc:plugin/annotate": crate::bindings::cleaner::aigc::plugin::annotate,
+        },
+    });
+}
+
 pub mod grader {
     wasmtime::component::bindgen!({
         path: "../wit",
@@ -42,4 +59,5 @@ pub mod grader {
 }
 
 pub use crawler::aigc::plugin::{collect, config, dataset, http, log, types};
+pub use cleaner::aigc::plugin::{annotate, model};
 pub use grader::aigc::plugin::submission;

@@ -4,11 +4,13 @@
 //! [`RunContext`] is what a run lends its plugin instances: all of them share it, so counts and caps hold for
 //! the run, not per instance.
 
+pub mod annotate;
 pub mod collect;
 pub mod config;
 pub mod dataset;
 pub mod http;
 pub mod log;
+pub mod model;
 pub mod submission;
 
 use std::collections::BTreeMap;
@@ -45,6 +47,7 @@ pub struct RunContext {
     pub run_id: Option<RunId>,
     pub http: Option<Arc<HttpClient>>,
     pub submission: Option<Arc<crate::submission::Submission>>,
+    pub models: Option<Arc<model::ModelGrants>>,
     pub log: log::LogSink,
     pub counters: Counters,
 }

@@ -41,6 +41,11 @@ pub enum Command {
     Run(RunArgs),
     /// Judge every item of a dataset with cleaner plugins and store their verdicts
     Clean(CleanArgs),
+    /// Annotate every item of a dataset with annotator plugins (captions, scores)
+    Annotate(AnnotateArgs),
+    /// Manage the models plugins can call (CLIP-like encoders, captioners)
+    #[command(subcommand)]
+    Models(ModelsCommand),
     /// Grade submissions (zip archives or folders) with an untrusted grader plugin: no network, no other files
     Grade(GradeArgs),
     /// Look at and manage datasets
@@ -166,6 +171,17 @@ pub enum CacheMode {
     Off,
 }
 
+/// Which models plugins get and where they run.
+#[derive(Debug, Args, Clone)]
+pub struct ModelArgs {
+    /// Where models run: auto (a GPU when there is one), cpu, cuda, cuda:N
+    #[arg(long, value_name = "DEVICE", default_value = "auto")]
+    pub device: String,
+    /// Serve the model a plugin calls NAME with the registered model REGISTERED; repeatable
+    #[arg(long = "model", value_name = "NAME=REGISTERED")]
+    pub model: Vec<String>,
+}
+
 #[derive(Debug, Args)]
 pub struct CleanArgs {
     /// The dataset directory
@@ -173,6 +189,8 @@ pub struct CleanArgs {
     /// A cleaner plugin; repeat for several rules
     #[arg(long = "rule", value_name = "PLUGIN", required = true)]
     pub rules: Vec<PathBuf>,
+    #[command(flatten)]
+    pub models: ModelArgs,
     /// Set a config key of the rules (each rule receives the keys it declares); repeatable
     #[arg(long = "set", value_name = "KEY=VALUE")]
     pub set: Vec<String>,
@@ -183,6 +201,54 @@ pub struct CleanArgs {
     pub limits: LimitArgs,
     #[command(flatten)]
     pub output: JsonArg,
+}
+
+#[derive(Debug, Args)]
+pub struct AnnotateArgs {
+    /// The dataset directory
+    pub dataset: PathBuf,
+    /// An annotator plugin (a captioner, a scorer); repeatable
+    #[arg(long = "with", value_name = "PLUGIN", required = true)]
+    pub plugins: Vec<PathBuf>,
+    #[command(flatten)]
+    pub models: ModelArgs,
+    /// Set a config key of the plugins (each receives the keys it declares); repeatable
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    pub set: Vec<String>,
+    /// Items annotated at once
+    #[arg(long, short = 'j', value_name = "N", default_value_t = default_jobs())]
+    pub jobs: usize,
+    #[command(flatten)]
+    pub limits: LimitArgs,
+    #[command(flatten)]
+    pub output: JsonArg,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ModelsCommand {
+    /// The registered models
+    List {
+        #[command(flatten)]
+        output: JsonArg,
+    },
+    /// Register a model folder (model.json + TorchScript + tokenizer.json; see models/README.md)
+    Add {
+        folder: PathBuf,
+        /// Register it under this name instead of the one in its model.json
+        #[arg(long)]
+        name: Option<String>,
+    },
+    /// Remove a registered model
+    Remove { name: String },
+    /// Download a zipped model folder, check its sha256, and register it
+    Pull {
+        url: String,
+        /// The sha256 the download must have
+        #[arg(long)]
+        sha256: String,
+        #[arg(long)]
+        name: Option<String>,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -205,7 +271,7 @@ pub struct GradeArgs {
     #[arg(long, value_name = "N", default_value_t = 100_000)]
     pub max_entries: usize,
     /// Most bytes one submission may expand to, in MiB
-    #[arg(long, value_name = "MIB", default_value_t = 8192)]
+    #[arg(long, value_name = "MIB", default_value_t = 65536)]
     pub max_size: u64,
     /// Set a config key the grader declares; repeatable
     #[arg(long = "set", value_name = "KEY=VALUE")]

@@ -6,6 +6,7 @@ mod dataset;
 mod doctor;
 mod grade;
 mod inspect;
+mod models;
 mod report;
 mod run;
 mod settings;
@@ -43,6 +44,8 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Inspect(args) => inspect::inspect(&args),
         Command::Run(args) => block_on(run::run(args, quiet)),
         Command::Clean(args) => block_on(clean::clean(args, quiet)),
+        Command::Annotate(args) => block_on(clean::annotate(args, quiet)),
+        Command::Models(command) => models::models(command),
         Command::Grade(args) => block_on(grade::grade(args)),
         Command::Dataset(DatasetCommand::Stats { dir, output }) => dataset::stats(&dir, output.json),
         Command::Dataset(DatasetCommand::Ls { dir, output }) => dataset::ls(&dir, output.json),

@@ -3,6 +3,7 @@ use std::process::ExitCode;
 use clap::Parser;
 
 fn main() -> ExitCode {
+    reset_sigpipe();
     let cli = aigc_host::cli::Cli::parse();
     aigc_host::commands::init_logging(&cli.global);
     match aigc_host::commands::run(cli) {
@@ -23,3 +24,17 @@ fn main() -> ExitCode {
         }
     }
 }
+
+/// Rust ignores SIGPIPE, so printing into a closed pipe (`aigc-host dataset ls DIR | head`) would panic; restore
+/// the default so the process ends quietly, as command-line tools do.
+#[cfg(unix)]
+fn reset_sigpipe() {
+    // SAFETY: called once at start-up, before any thread exists; SIG_DFL is a valid handler for SIGPIPE.
+    #[allow(unsafe_code)]
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
+}
+
+#[cfg(not(unix))]
+fn reset_sigpipe() {}

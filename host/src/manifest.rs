@@ -43,6 +43,7 @@ pub enum ManifestError {
 pub enum Kind {
     Crawler,
     Cleaner,
+    Annotator,
     Grader,
 }
 
@@ -51,6 +52,7 @@ impl fmt::Display for Kind {
         f.write_str(match self {
             Kind::Crawler => "crawler",
             Kind::Cleaner => "cleaner",
+            Kind::Annotator => "annotator",
             Kind::Grader => "grader",
         })
     }

@@ -231,6 +231,7 @@ impl Runtime {
         let result = match kind {
             Kind::Crawler => bindings::crawler::Crawler::add_to_linker::<_, HasSelf<_>>(&mut linker, |s| s),
             Kind::Cleaner => bindings::cleaner::Cleaner::add_to_linker::<_, HasSelf<_>>(&mut linker, |s| s),
+            Kind::Annotator => bindings::annotator::Annotator::add_to_linker::<_, HasSelf<_>>(&mut linker, |s| s),
             Kind::Grader => bindings::grader::Grader::add_to_linker::<_, HasSelf<_>>(&mut linker, |s| s),
         };
         result.map_err(|e| anyhow::anyhow!("{e}"))?;

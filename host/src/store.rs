@@ -33,7 +33,7 @@ use rows::ITEM_COLUMNS;
 
 pub use error::StoreError;
 pub use types::{
-    FileInfo, Item, Listing, NewFile, NewItem, PluginRef, Provenance, PutOutcome, RunId, Stats, Status, Verdict,
+    Annotation, FileInfo, Item, Listing, NewFile, NewItem, PluginRef, Provenance, PutOutcome, RunId, Stats, Status, Verdict,
 };
 
 /// The store's result; every error says which dataset it concerns.
@@ -295,6 +295,43 @@ impl Dataset {
         )
         .map_err(self.db(format!("recording rule `{}`'s verdict on item `{item_id}`", verdict.rule)))?;
         Ok(())
+    }
+
+    /// Stores an annotation (a caption, a score) of an item, replacing what `plugin` stored under `key` before.
+    pub fn put_annotation(&self, item_id: &str, annotation: &Annotation, run: Option<RunId>) -> Result<()> {
+        if annotation.key.is_empty() || annotation.key.len() > 256 || annotation.value.len() > 1 << 20 {
+            return Err(StoreError::invalid(&self.root, "annotation keys are 1 to 256 bytes and values at most 1 MiB"));
+        }
+        if annotation.score.is_some_and(|s| !s.is_finite()) {
+            return Err(StoreError::invalid(&self.root, format!("annotation `{}` has a score that is not a finite number", annotation.key)));
+        }
+        let conn = self.conn();
+        self.require_item(&conn, item_id, &format!("item annotated by `{}`", annotation.plugin))?;
+        conn.execute(
+            "INSERT INTO annotations (item_id, key, plugin, value, score, run_id, annotated_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+             ON CONFLICT (item_id, key, plugin) DO UPDATE SET value = excluded.value, score = excluded.score,
+                 run_id = excluded.run_id, annotated_at = excluded.annotated_at",
+            params![item_id, annotation.key, annotation.plugin, annotation.value, annotation.score, run, clock::now_rfc3339()],
+        )
+        .map_err(self.db(format!("storing annotation `{}` of item `{item_id}`", annotation.key)))?;
+        Ok(())
+    }
+
+    /// The annotations of an item, all keys (`key` None) or one, ordered by key and plugin.
+    pub fn annotations(&self, item_id: &str, key: Option<&str>) -> Result<Vec<Annotation>> {
+        let conn = self.conn();
+        let read = || -> rusqlite::Result<Vec<Annotation>> {
+            let mut stmt = conn.prepare_cached(
+                "SELECT key, plugin, value, score FROM annotations
+                 WHERE item_id = ?1 AND (?2 IS NULL OR key = ?2) ORDER BY key, plugin",
+            )?;
+            let rows = stmt.query_map(params![item_id, key], |row| {
+                Ok(Annotation { key: row.get(0)?, plugin: row.get(1)?, value: row.get(2)?, score: row.get(3)? })
+            })?;
+            rows.collect()
+        };
+        read().map_err(self.db(format!("reading the annotations of item `{item_id}`")))
     }
 
     /// Every item with its verdicts and status, in id order.

@@ -27,7 +27,7 @@ pub struct IngestLimits {
 
 impl Default for IngestLimits {
     fn default() -> Self {
-        Self { max_entries: 100_000, max_total_bytes: 8 << 30, max_ratio: 200, max_read_bytes: 64 << 20 }
+        Self { max_entries: 100_000, max_total_bytes: 64 << 30, max_ratio: 200, max_read_bytes: 64 << 20 }
     }
 }
 

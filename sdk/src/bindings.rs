@@ -14,6 +14,8 @@ wit_bindgen::generate!({
             import aigc:plugin/collect@0.1.0;
             import aigc:plugin/http@0.1.0;
             import aigc:plugin/submission@0.1.0;
+            import aigc:plugin/model@0.1.0;
+            import aigc:plugin/annotate@0.1.0;
         }
     ",
     world: "aigc:sdk/imports",

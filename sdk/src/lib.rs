@@ -1,7 +1,7 @@
 //! Write plugins for [aigc-host](https://example.invalid/aigc-host) in Rust.
 //!
 //! A plugin is a WebAssembly component that the host runs in a sandbox. It implements one trait — [`Crawler`],
-//! [`Cleaner`] or [`Grader`] — exports it with the matching macro, and states what it needs in a [`manifest!`]:
+//! [`Cleaner`], [`Annotator`] or [`Grader`] — exports it with the matching macro, and states what it needs in a [`manifest!`]:
 //!
 //! ```ignore
 //! use aigc_sdk::{Crawler, Result, collect, http, log};
@@ -30,6 +30,11 @@
 //! Build it with `cargo build --release --target wasm32-wasip2` and run it with
 //! `aigc-host run target/wasm32-wasip2/release/example.wasm --dataset DIR`.
 //!
+//! Crawlers share their plumbing through [`crawl`] (the loop over categories and its failure rule, JSON crawl
+//! state, counting stored items, progress over all categories), [`web`] (origins, query encoding, telling file types
+//! by their bytes, HTTP answers in words) and [`config`] (comma lists, category names, `NAME=QUERY` pairs, base
+//! URLs).
+//!
 //! The plugin can reach only what its world imports and the operator grants: hosts named in the manifest (and
 //! allowed by the operator's policy), secrets the host adds to requests on its behalf, and the dataset through
 //! [`dataset`] and [`collect`]. There is no filesystem, environment, clock beyond the basics, or socket.
@@ -40,13 +45,16 @@
 #[allow(missing_docs, unreachable_pub, unsafe_code)]
 pub mod bindings;
 
+pub mod annotate;
 pub mod collect;
 pub mod config;
+pub mod crawl;
 pub mod dataset;
 mod error;
 pub mod http;
 pub mod log;
 mod manifest;
+pub mod model;
 pub mod submission;
 pub mod web;
 
@@ -71,6 +79,12 @@ pub trait Cleaner {
     fn check(item: dataset::Item) -> Result<Verdict>;
 }
 
+/// A plugin that describes items one at a time, storing annotations such as captions (world `annotator`).
+pub trait Annotator {
+    /// Annotates one item, through [`annotate::put`].
+    fn annotate(item: dataset::Item) -> Result<()>;
+}
+
 /// A plugin that grades one submission at a time (world `grader`).
 pub trait Grader {
     /// The checks made on the submission the host exposes through [`submission`].
@@ -90,6 +104,14 @@ macro_rules! export_crawler {
 macro_rules! export_cleaner {
     ($ty:ty) => {
         $crate::__export_world!(cleaner, Cleaner, $ty);
+    };
+}
+
+/// Exports a type implementing [`Annotator`] as this component's `annotate-item` function.
+#[macro_export]
+macro_rules! export_annotator {
+    ($ty:ty) => {
+        $crate::__export_world!(annotator, Annotator, $ty);
     };
 }
 

@@ -162,8 +162,7 @@ fn doctor_reports_a_working_engine_and_libtorch() {
     out.assert_ok();
     let report = out.json();
     assert!(report["wasm_engine"]["Ok"].is_string(), "{report}");
-    assert_eq!(report["torch"]["linked"], true);
-    assert!(report["torch"]["self_check"].as_str().unwrap().contains("= 14"), "{report}");
+    assert!(report["torch"]["self_check"]["Ok"].as_str().unwrap().contains("= 14"), "{report}");
 }
 
 #[test]

@@ -3,8 +3,10 @@
 
 mod cli;
 mod crawl;
+mod course_grader;
 mod crawlers;
 mod grading;
 mod http;
+mod models;
 mod politeness;
 mod sandbox;

@@ -26,6 +26,7 @@ fn ctx(calls: u64) -> Arc<RunContext> {
         run_id: None,
         http: None,
         submission: None,
+        models: None,
         log: LogSink::new(None),
         counters: Counters::default(),
     })

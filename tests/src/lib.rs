@@ -1,6 +1,7 @@
 //! Shared harness for the integration tests: where the plugins and the host binary are, how to run the CLI, and
 //! loopback servers. Nothing here reaches beyond 127.0.0.1.
 
+pub mod crawler_harness;
 pub mod fixture_server;
 pub mod http_server;
 pub mod zips;

@@ -1,4 +1,6 @@
-//! `aigc-host clean`: every item of a dataset judged by each rule; verdicts stored beside the items.
+//! `aigc-host clean` and `aigc-host annotate`: every item of a dataset passed through each plugin — cleaners
+//! store verdicts beside the items, annotators store annotations — by a pool of instances (`--jobs`), each reused
+//! across items and rebuilt after a crash.
 
 use std::collections::BTreeMap;
 use std::process::ExitCode;
@@ -10,9 +12,10 @@ use serde::Serialize;
 use tokio::sync::Mutex;
 
 use super::settings;
-use crate::bindings::cleaner::CleanerPre;
+use crate::bindings::annotator::{Annotator, AnnotatorPre};
+use crate::bindings::cleaner::{Cleaner, CleanerPre};
 use crate::capabilities::{Counters, RunContext, log::LogSink};
-use crate::cli::CleanArgs;
+use crate::cli::{AnnotateArgs, CleanArgs, LimitArgs, ModelArgs};
 use crate::manifest::{Kind, PluginFile};
 use crate::progress::Progress;
 use crate::runtime::{self, HostState, Limits, Runtime};
@@ -25,36 +28,117 @@ pub struct CleanSummary {
     pub checked: u64,
     pub kept: u64,
     pub dropped: u64,
+    /// Items every annotator annotated (annotate runs).
+    pub annotated: u64,
     /// Items a rule could not judge (its error or crash); they keep their earlier status.
     pub errors: u64,
     /// Why items were dropped: reason -> count (an item dropped by two rules counts under both).
     pub by_reason: BTreeMap<String, u64>,
+    /// The distribution of each rule's verdict scores (and each annotator's annotation scores).
+    pub scores: BTreeMap<String, ScoreStats>,
     pub duration_ms: u64,
     pub failures: Vec<String>,
 }
 
+/// Summary statistics of scores.
+#[derive(Debug, Default, Serialize)]
+pub struct ScoreStats {
+    pub count: usize,
+    pub min: f64,
+    pub p10: f64,
+    pub median: f64,
+    pub p90: f64,
+    pub max: f64,
+}
+
+impl ScoreStats {
+    fn of(mut values: Vec<f64>) -> Self {
+        values.sort_by(f64::total_cmp);
+        let at = |q: f64| values[((values.len() - 1) as f64 * q).round() as usize];
+        if values.is_empty() {
+            return Self::default();
+        }
+        Self { count: values.len(), min: at(0.0), p10: at(0.1), median: at(0.5), p90: at(0.9), max: at(1.0) }
+    }
+}
+
+enum Pre {
+    Cleaner(CleanerPre<HostState>),
+    Annotator(AnnotatorPre<HostState>),
+}
+
+enum Instance {
+    Cleaner(Cleaner),
+    Annotator(Annotator),
+}
+
 struct Rule {
     plugin: PluginFile,
-    pre: CleanerPre<HostState>,
+    pre: Pre,
     ctx: Arc<RunContext>,
+    scores: std::sync::Mutex<Vec<f64>>,
+}
+
+/// What one pass runs: cleaners or annotators, with their shared flags.
+struct Pass<'a> {
+    kind: Kind,
+    dataset: &'a std::path::Path,
+    plugins: &'a [std::path::PathBuf],
+    set: &'a [String],
+    models: &'a ModelArgs,
+    jobs: usize,
+    limits: &'a LimitArgs,
+    json: bool,
 }
 
 pub async fn clean(args: CleanArgs, quiet: bool) -> anyhow::Result<ExitCode> {
-    let dataset = Arc::new(Dataset::open(&args.dataset)?);
-    let limits = settings::limits(&args.limits)?;
-    let sets = settings::key_values("--set", &args.set)?;
+    let pass = Pass {
+        kind: Kind::Cleaner,
+        dataset: &args.dataset,
+        plugins: &args.rules,
+        set: &args.set,
+        models: &args.models,
+        jobs: args.jobs,
+        limits: &args.limits,
+        json: args.output.json,
+    };
+    run_pass(pass, quiet).await
+}
+
+pub async fn annotate(args: AnnotateArgs, quiet: bool) -> anyhow::Result<ExitCode> {
+    let pass = Pass {
+        kind: Kind::Annotator,
+        dataset: &args.dataset,
+        plugins: &args.plugins,
+        set: &args.set,
+        models: &args.models,
+        jobs: args.jobs,
+        limits: &args.limits,
+        json: args.output.json,
+    };
+    run_pass(pass, quiet).await
+}
+
+async fn run_pass(args: Pass<'_>, quiet: bool) -> anyhow::Result<ExitCode> {
+    let command = if args.kind == Kind::Cleaner { "clean" } else { "annotate" };
+    let dataset = Arc::new(Dataset::open(args.dataset)?);
+    let limits = settings::limits(args.limits)?;
+    let sets = settings::key_values("--set", args.set)?;
     let runtime = Runtime::new()?;
+    let engine = settings::model_engine(args.models)?;
     let mut rules = Vec::new();
-    for path in &args.rules {
-        let plugin = settings::plugin_of_kind(path, Kind::Cleaner, "clean")?;
+    for path in args.plugins {
+        let plugin = settings::plugin_of_kind(path, args.kind, command)?;
         let config = settings::config_from(&plugin.manifest, &plugin.label(), &sets, true)?;
+        let models = settings::model_grants(&plugin, &engine, args.models)?;
         let component = runtime.compile(&plugin)?;
-        let pre = runtime
-            .linker(Kind::Cleaner)?
-            .instantiate_pre(&component)
-            .and_then(CleanerPre::new)
-            .map_err(|e| anyhow::anyhow!("`{}` does not fit the cleaner world: {e}", path.display()))?;
-        let run_id = dataset.begin_run(&settings::plugin_ref(&plugin), "clean", &serde_json::to_string(&config)?)?;
+        let linked = runtime.linker(args.kind)?.instantiate_pre(&component);
+        let pre = match args.kind {
+            Kind::Annotator => linked.and_then(AnnotatorPre::new).map(Pre::Annotator),
+            _ => linked.and_then(CleanerPre::new).map(Pre::Cleaner),
+        }
+        .map_err(|e| anyhow::anyhow!("`{}` does not fit the {} world: {e}", path.display(), args.kind))?;
+        let run_id = dataset.begin_run(&settings::plugin_ref(&plugin), command, &serde_json::to_string(&config)?)?;
         let ctx = Arc::new(RunContext {
             plugin: settings::plugin_info(&plugin),
             config,
@@ -62,10 +146,11 @@ pub async fn clean(args: CleanArgs, quiet: bool) -> anyhow::Result<ExitCode> {
             run_id: Some(run_id),
             http: None,
             submission: None,
+            models,
             log: LogSink::new(None),
             counters: Counters::default(),
         });
-        rules.push(Rule { plugin, pre, ctx });
+        rules.push(Rule { plugin, pre, ctx, scores: std::sync::Mutex::new(Vec::new()) });
     }
     let rules = Arc::new(rules);
 
@@ -78,7 +163,7 @@ pub async fn clean(args: CleanArgs, quiet: bool) -> anyhow::Result<ExitCode> {
         items.extend(page);
     }
     let items = Arc::new(items);
-    let progress = Progress::for_terminal("clean", quiet || args.output.json);
+    let progress = Progress::for_terminal(command, quiet || args.json);
     if let Some(bar) = &progress {
         bar.update(0, Some(items.len() as u64), "");
     }
@@ -91,6 +176,7 @@ pub async fn clean(args: CleanArgs, quiet: bool) -> anyhow::Result<ExitCode> {
         ..CleanSummary::default()
     }));
     let runtime = Arc::new(runtime);
+    let kind = args.kind;
     let mut workers = tokio::task::JoinSet::new();
     for _ in 0..args.jobs.clamp(1, 64).min(items.len().max(1)) {
         let (items, next, rules, summary, runtime, dataset, limits, progress) = (
@@ -104,7 +190,7 @@ pub async fn clean(args: CleanArgs, quiet: bool) -> anyhow::Result<ExitCode> {
             progress.clone(),
         );
         workers.spawn(async move {
-            worker(&items, &next, &rules, &summary, &runtime, &dataset, &limits, progress.as_ref()).await
+            worker(kind, &items, &next, &rules, &summary, &runtime, &dataset, &limits, progress.as_ref()).await
         });
     }
     while let Some(joined) = workers.join_next().await {
@@ -117,22 +203,45 @@ pub async fn clean(args: CleanArgs, quiet: bool) -> anyhow::Result<ExitCode> {
     let mut summary = Arc::try_unwrap(summary).map_err(|_| anyhow::anyhow!("workers still running"))?.into_inner();
     summary.duration_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
     for rule in rules.iter() {
+        let scores = std::mem::take(&mut *rule.scores.lock().unwrap_or_else(|p| p.into_inner()));
+        if !scores.is_empty() {
+            summary.scores.insert(rule.plugin.manifest.name.clone(), ScoreStats::of(scores));
+        }
+    }
+    for rule in rules.iter() {
         if let Some(run) = rule.ctx.run_id {
             dataset.finish_run(run, "ok", &serde_json::to_string(&summary)?)?;
         }
     }
-    if args.output.json {
+    if args.json {
         super::print_json(&summary)?;
     } else {
-        eprintln!(
-            "checked {} items with {} rule(s): {} kept, {} dropped, {} not judged, in {:.1} s",
-            summary.checked,
-            rules.len(),
-            summary.kept,
-            summary.dropped,
-            summary.errors,
-            summary.duration_ms as f64 / 1000.0
-        );
+        if args.kind == Kind::Cleaner {
+            eprintln!(
+                "checked {} items with {} rule(s): {} kept, {} dropped, {} not judged, in {:.1} s",
+                summary.checked,
+                rules.len(),
+                summary.kept,
+                summary.dropped,
+                summary.errors,
+                summary.duration_ms as f64 / 1000.0
+            );
+        } else {
+            eprintln!(
+                "annotated {} of {} items with {} plugin(s), {} not annotated, in {:.1} s",
+                summary.annotated,
+                summary.checked,
+                rules.len(),
+                summary.errors,
+                summary.duration_ms as f64 / 1000.0
+            );
+        }
+        for (rule, s) in &summary.scores {
+            eprintln!(
+                "  {rule} scores: n={} min {:.3} p10 {:.3} median {:.3} p90 {:.3} max {:.3}",
+                s.count, s.min, s.p10, s.median, s.p90, s.max
+            );
+        }
         for (reason, count) in &summary.by_reason {
             eprintln!("  {count:>6}  {reason}");
         }
@@ -146,6 +255,7 @@ pub async fn clean(args: CleanArgs, quiet: bool) -> anyhow::Result<ExitCode> {
 /// One worker: an instance of every rule, reused across items and rebuilt after a crash.
 #[allow(clippy::too_many_arguments)]
 async fn worker(
+    kind: Kind,
     items: &[Item],
     next: &AtomicUsize,
     rules: &[Rule],
@@ -155,7 +265,7 @@ async fn worker(
     limits: &Limits,
     progress: Option<&Progress>,
 ) -> anyhow::Result<()> {
-    let mut instances: Vec<Option<_>> = rules.iter().map(|_| None).collect();
+    let mut instances: Vec<Option<(wasmtime::Store<HostState>, Instance)>> = rules.iter().map(|_| None).collect();
     loop {
         let index = next.fetch_add(1, Ordering::Relaxed);
         let Some(item) = items.get(index) else { return Ok(()) };
@@ -164,7 +274,11 @@ async fn worker(
         for (rule, slot) in rules.iter().zip(instances.iter_mut()) {
             if slot.is_none() {
                 let mut store = runtime.store(Arc::clone(&rule.ctx), limits);
-                match rule.pre.instantiate_async(&mut store).await {
+                let made = match &rule.pre {
+                    Pre::Cleaner(pre) => pre.instantiate_async(&mut store).await.map(Instance::Cleaner),
+                    Pre::Annotator(pre) => pre.instantiate_async(&mut store).await.map(Instance::Annotator),
+                };
+                match made {
                     Ok(instance) => *slot = Some((store, instance)),
                     Err(e) => {
                         let failure = runtime::failure(&store, e);
@@ -176,9 +290,18 @@ async fn worker(
             }
             let Some((store, instance)) = slot.as_mut() else { continue };
             let wit_item = crate::bindings::dataset::Item::from(item.clone());
-            let result = runtime::call(store, limits, async |store| instance.call_check(store, &wit_item).await).await;
+            let result = match instance {
+                Instance::Cleaner(c) => {
+                    runtime::call(store, limits, async |store| c.call_check(store, &wit_item).await).await.map(Some)
+                }
+                Instance::Annotator(a) => runtime::call(store, limits, async |store| {
+                    a.call_annotate_item(store, &wit_item).await
+                })
+                .await
+                .map(|()| None),
+            };
             match result {
-                Ok(v) => {
+                Ok(Some(v)) => {
                     let verdict = Verdict {
                         rule: rule.plugin.manifest.name.clone(),
                         keep: v.keep,
@@ -186,10 +309,14 @@ async fn worker(
                         score: v.score,
                     };
                     dataset.put_verdict(&item.id, &verdict, rule.ctx.run_id)?;
+                    if let Some(score) = verdict.score.filter(|s| s.is_finite()) {
+                        rule.scores.lock().unwrap_or_else(|p| p.into_inner()).push(score);
+                    }
                     if !verdict.keep {
                         dropped_by.push(verdict.reason);
                     }
                 }
+                Ok(None) => {}
                 Err(failure) => {
                     judged_all = false;
                     if !matches!(failure, runtime::PluginFailure::Returned { .. }) {
@@ -203,6 +330,8 @@ async fn worker(
         s.checked += 1;
         if !judged_all {
             s.errors += 1;
+        } else if kind == Kind::Annotator {
+            s.annotated += 1;
         } else if dropped_by.is_empty() {
             s.kept += 1;
         } else {

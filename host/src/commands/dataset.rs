@@ -97,6 +97,7 @@ struct Shown<'a> {
     item: &'a crate::store::Item,
     status: &'a crate::store::Status,
     verdicts: &'a [crate::store::Verdict],
+    annotations: &'a [crate::store::Annotation],
 }
 
 pub fn show(dir: &Path, id: &str, json: bool) -> anyhow::Result<ExitCode> {
@@ -106,7 +107,8 @@ pub fn show(dir: &Path, id: &str, json: bool) -> anyhow::Result<ExitCode> {
         .into_iter()
         .find(|l| l.item.id == id)
         .with_context(|| format!("`{}` has no item `{id}`; `aigc-host dataset ls` lists the ids", dir.display()))?;
-    let shown = Shown { item: &listing.item, status: &listing.status, verdicts: &listing.verdicts };
+    let annotations = dataset.annotations(id, None)?;
+    let shown = Shown { item: &listing.item, status: &listing.status, verdicts: &listing.verdicts, annotations: &annotations };
     if json {
         super::print_json(&shown)?;
     } else {
@@ -120,6 +122,10 @@ pub fn show(dir: &Path, id: &str, json: bool) -> anyhow::Result<ExitCode> {
         }
         for v in &listing.verdicts {
             println!("  {} by {}: {}", if v.keep { "kept" } else { "dropped" }, v.rule, v.reason);
+        }
+        for a in &annotations {
+            let score = a.score.map(|s| format!(" ({s:.3})")).unwrap_or_default();
+            println!("  {} by {}: {}{score}", a.key, a.plugin, a.value);
         }
         println!("  metadata: {}", item.metadata);
     }

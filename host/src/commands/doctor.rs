@@ -25,8 +25,7 @@ pub fn doctor(json: bool) -> anyhow::Result<ExitCode> {
         data_dir: dirs.as_ref().map(|d| d.data_dir().display().to_string()),
         cache_dir: dirs.as_ref().map(|d| d.cache_dir().display().to_string()),
     };
-    let ok = report.wasm_engine.is_ok()
-        && (!report.torch.linked || report.torch.self_check.as_deref().is_some_and(|c| !c.starts_with("failed")));
+    let ok = report.wasm_engine.is_ok() && report.torch.self_check.is_ok();
     if json {
         super::print_json(&report)?;
     } else {
@@ -36,15 +35,13 @@ pub fn doctor(json: bool) -> anyhow::Result<ExitCode> {
             Err(e) => println!("engine: FAILED: {e}"),
         }
         let t = &report.torch;
-        if t.linked {
-            println!(
-                "libtorch: linked; {}; CUDA: {}",
-                t.self_check.as_deref().unwrap_or("not checked"),
-                if t.cuda_available { format!("{} device(s)", t.cuda_devices) } else { "none (CPU only)".into() }
-            );
-        } else {
-            println!("libtorch: not linked (built without the `torch` feature)");
+        let cuda = if t.cuda_available { format!("{} device(s)", t.cuda_devices) } else { "none (CPU only)".into() };
+        match &t.self_check {
+            Ok(check) => println!("libtorch: {check}; CUDA: {cuda}"),
+            Err(e) => println!("libtorch: FAILED: {e}"),
         }
+        let models = crate::models::registry::Registry::default_location();
+        println!("models: {} registered in {}", models.list().len(), models.dir().display());
         println!("data: {}", report.data_dir.as_deref().unwrap_or("unknown"));
         println!("cache: {}", report.cache_dir.as_deref().unwrap_or("unknown"));
     }

@@ -94,6 +94,7 @@ pub async fn grade(args: GradeArgs) -> anyhow::Result<ExitCode> {
                         run_id: None,
                         http: None,
                         submission: Some(Arc::new(submission)),
+                        models: None,
                         log: LogSink::new(None),
                         counters: Counters::default(),
                     });

@@ -101,6 +101,7 @@ pub async fn run(args: RunArgs, quiet: bool) -> anyhow::Result<ExitCode> {
         run_id: Some(run_id),
         http: Some(Arc::new(http)),
         submission: None,
+        models: None,
         log: LogSink::new(Progress::for_terminal(&plugin.manifest.name, quiet || args.output.json)),
         counters: Counters::default(),
     });

@@ -2,6 +2,7 @@
 //! secrets, limits. Every mistake is reported before the plugin starts, naming the flag and what would work.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{Context, bail};
@@ -142,6 +143,7 @@ pub fn plugin_of_kind(
         let how = match plugin.manifest.plugin.kind {
             crate::manifest::Kind::Crawler => "aigc-host run PLUGIN --dataset DIR",
             crate::manifest::Kind::Cleaner => "aigc-host clean DIR --rule PLUGIN",
+            crate::manifest::Kind::Annotator => "aigc-host annotate DIR --with PLUGIN",
             crate::manifest::Kind::Grader => "aigc-host grade PLUGIN SUBMISSION...",
         };
         bail!(
@@ -188,4 +190,33 @@ pub fn live_options(args: &crate::cli::PolitenessArgs, dataset: &std::path::Path
         cache: (args.cache == crate::cli::CacheMode::On).then(|| crate::net::cache::HttpCache::new(&dataset.join("http-cache"))),
         contact: args.contact.clone(),
     })
+}
+
+/// The process's model engine, on the device `--device` names.
+pub fn model_engine(args: &crate::cli::ModelArgs) -> anyhow::Result<Arc<crate::models::engine::ModelEngine>> {
+    let device = crate::models::engine::parse_device(&args.device).map_err(|e| anyhow::anyhow!("`--device`: {e}"))?;
+    Ok(Arc::new(crate::models::engine::ModelEngine::new(crate::models::registry::Registry::default_location(), device)))
+}
+
+/// The models `plugin` may call: its manifest's names, each served by the registered model of the same name or
+/// the one `--model NAME=REGISTERED` says. Checked now, so a missing model is an error before any item is touched.
+pub fn model_grants(
+    plugin: &PluginFile,
+    engine: &Arc<crate::models::engine::ModelEngine>,
+    args: &crate::cli::ModelArgs,
+) -> anyhow::Result<Option<Arc<crate::capabilities::model::ModelGrants>>> {
+    let asked = &plugin.manifest.plugin.models;
+    if asked.is_empty() {
+        return Ok(None);
+    }
+    let mapped: BTreeMap<&str, &str> = key_values("--model", &args.model)?.into_iter().collect();
+    let mut names = BTreeMap::new();
+    for name in asked {
+        let registered = mapped.get(name.as_str()).copied().unwrap_or(name.as_str());
+        engine.model(registered).map_err(|e| {
+            anyhow::anyhow!("plugin {} needs model `{name}`: {e} (or map it: `--model {name}=REGISTERED`)", plugin.label())
+        })?;
+        names.insert(name.clone(), registered.to_string());
+    }
+    Ok(Some(Arc::new(crate::capabilities::model::ModelGrants { engine: Arc::clone(engine), names })))
 }

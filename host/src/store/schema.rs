@@ -63,6 +63,16 @@ CREATE TABLE verdicts (
     decided_at TEXT NOT NULL,
     PRIMARY KEY (item_id, rule)
 );
+CREATE TABLE annotations (
+    item_id      TEXT NOT NULL REFERENCES items(id),
+    key          TEXT NOT NULL,
+    plugin       TEXT NOT NULL,
+    value        TEXT NOT NULL,
+    score        REAL,
+    run_id       INTEGER REFERENCES runs(id),
+    annotated_at TEXT NOT NULL,
+    PRIMARY KEY (item_id, key, plugin)
+);
 CREATE TABLE plugin_state (
     plugin     TEXT NOT NULL,
     key        TEXT NOT NULL,

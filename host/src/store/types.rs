@@ -176,3 +176,13 @@ fn json_text<S: serde::Serializer>(text: &str, serializer: S) -> Result<S::Ok, S
         Err(_) => serializer.serialize_str(text),
     }
 }
+
+/// A fact about an item (a caption, a score) that a plugin stored beside it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Annotation {
+    pub key: String,
+    /// The plugin that wrote it.
+    pub plugin: String,
+    pub value: String,
+    pub score: Option<f64>,
+}

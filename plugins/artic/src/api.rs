@@ -1,10 +1,8 @@
-//! The parts of the Art Institute of Chicago API the crawler reads (search pages, artwork hits, the IIIF image URL),
-//! and small helpers (URL checks, encoding, file sniffing).
+//! The parts of the Art Institute of Chicago API the crawler reads (search pages, artwork hits, the IIIF image URL).
 //!
 //! Hits are read field by field from their raw JSON: fields the API leaves `null` or changes type must not lose an
 //! artwork. The raw hit is kept whole as the item's metadata.
 
-use aigc_sdk::http::HttpError;
 use serde_json::Value;
 
 /// CC0 1.0: the AIC publishes images of public-domain works (`is_public_domain`) for any use, and its data under
@@ -112,63 +110,6 @@ pub fn page_url(id: u64) -> String {
     format!("https://www.artic.edu/artworks/{id}")
 }
 
-/// The file name and media type for an image's bytes, judged by their first bytes (a block page served with status
-/// 200 is refused): JPEG or PNG, else none.
-pub fn sniff(bytes: &[u8]) -> Option<(&'static str, &'static str)> {
-    if bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
-        Some(("image.jpg", "image/jpeg"))
-    } else if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
-        Some(("image.png", "image/png"))
-    } else {
-        None
-    }
-}
-
-/// `scheme://host[:port]` of an http(s) URL, lowercased; none for anything odd (user info, backslashes, spaces).
-pub fn origin(url: &str) -> Option<String> {
-    let (scheme, rest) = url.split_once("://")?;
-    let scheme = scheme.to_ascii_lowercase();
-    if scheme != "http" && scheme != "https" {
-        return None;
-    }
-    if url.chars().any(|c| c == '\\' || c.is_whitespace() || c.is_control()) {
-        return None;
-    }
-    let authority = &rest[..rest.find(['/', '?', '#']).unwrap_or(rest.len())];
-    if authority.is_empty() || authority.contains('@') {
-        return None;
-    }
-    Some(format!("{scheme}://{}", authority.to_ascii_lowercase()))
-}
-
-/// Percent-encodes a query value: letters, digits and `-._~` stay, every other byte becomes `%XX` (a space is
-/// `%20`), as Python's `urllib.parse.quote(value, safe="")` does.
-pub fn encode(value: &str) -> String {
-    let mut out = String::with_capacity(value.len());
-    for b in value.bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
-}
-
-/// An HTTP error in words.
-pub fn describe(error: &HttpError) -> String {
-    match error {
-        HttpError::Denied(why) => format!("denied: {why}"),
-        HttpError::InvalidUrl(why) => format!("invalid URL: {why}"),
-        HttpError::Timeout => "timed out".into(),
-        HttpError::TooLarge(cap) => format!("larger than the host's cap of {cap} bytes"),
-        HttpError::Connect(why) => format!("cannot connect: {why}"),
-        HttpError::TooManyRedirects => "too many redirects".into(),
-        HttpError::NotRecorded(what) => format!("not in the replay: {what}"),
-        HttpError::Other(why) => why.clone(),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -215,25 +156,5 @@ mod tests {
         assert_eq!(artwork.image_id(), None);
         assert_eq!(artwork.artist(), Some("Hokusai"));
         assert!(Artwork::new(&json!(null)).is_none());
-    }
-
-    #[test]
-    fn sniffs_images() {
-        assert_eq!(sniff(&[0xFF, 0xD8, 0xFF, 0xDB]), Some(("image.jpg", "image/jpeg")));
-        assert_eq!(sniff(b"<!DOCTYPE html>"), None);
-    }
-
-    #[test]
-    fn origins_are_strict() {
-        assert_eq!(origin("https://API.artic.edu/api/v1").as_deref(), Some("https://api.artic.edu"));
-        for odd in ["https://a.org@evil.org/", "ftp://a.org/", "https:///x", "https://a.org /x"] {
-            assert_eq!(origin(odd), None, "{odd}");
-        }
-    }
-
-    #[test]
-    fn encodes_like_python_quote() {
-        assert_eq!(encode("ink landscape"), "ink%20landscape");
-        assert_eq!(encode("[term]"), "%5Bterm%5D");
     }
 }

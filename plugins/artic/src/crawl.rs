@@ -12,9 +12,10 @@
 use crate::api::{self, Artwork, Page};
 use crate::settings::{Settings, Style};
 use aigc_sdk::collect::{self, NewFile, NewItem};
+use aigc_sdk::crawl::{self, Failure, Progress, State};
 use aigc_sdk::dataset::{self, Provenance};
 use aigc_sdk::http::{self, HttpError, Request, Response};
-use aigc_sdk::{Error, Result, log};
+use aigc_sdk::{Result, log, web};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -23,40 +24,13 @@ const BATCH: usize = 16;
 
 /// Crawls every style; an error only when every style failed (or the dataset refused a write).
 pub fn run(settings: Settings) -> Result<()> {
-    let mut crawl = Crawl {
-        settings: &settings,
-        finished: 0,
-        total: settings.per_style.saturating_mul(settings.styles.len() as u64),
-    };
-    let mut failures = Vec::new();
-    for style in &settings.styles {
-        match crawl.style(style) {
-            Ok(count) => crawl.finished += count.min(settings.per_style),
-            Err(Failure::Fatal(error)) => return Err(error.context(format!("style {}", style.name))),
-            Err(Failure::Style(message)) => {
-                log::error(&format!("{}: {message}; the style ends here", style.name));
-                failures.push(format!("{}: {message}", style.name));
-            }
-        }
-    }
-    if !failures.is_empty() && failures.len() == settings.styles.len() {
-        return Err(Error::msg(format!("every style failed: {}", failures.join("; "))));
-    }
-    Ok(())
-}
-
-/// Why a style ended early.
-enum Failure {
-    /// The source failed (a search page, a refused `next_url`): logged, and the next style goes on.
-    Style(String),
-    /// The dataset failed: the run stops.
-    Fatal(Error),
-}
-
-impl From<Error> for Failure {
-    fn from(error: Error) -> Self {
-        Self::Fatal(error)
-    }
+    let mut crawl = Crawl { settings: &settings, progress: Progress::new(settings.per_style, settings.styles.len()) };
+    crawl::run_categories(
+        "style",
+        &settings.styles,
+        |s| s.name.as_str(),
+        |style| crawl.style(style).map(|count| crawl.progress.finish(count)),
+    )
 }
 
 /// The crawl state of one style, saved as JSON under `cursor.STYLE`.
@@ -89,9 +63,8 @@ struct Tally {
 
 struct Crawl<'a> {
     settings: &'a Settings,
-    /// Artworks counted in the styles already finished, for progress.
-    finished: u64,
-    total: u64,
+    /// Artworks counted over all styles.
+    progress: Progress,
 }
 
 /// What to do with one hit of a page.
@@ -107,14 +80,13 @@ enum Plan<'v> {
 }
 
 impl Crawl<'_> {
-    /// Crawls one style; the number of artworks counted towards its target.
+    /// Crawls one style; the number of artworks counted towards its target. A failed search page or a refused
+    /// `next_url` ends the style ([`Failure::Category`]); a failed write ends the run.
     fn style(&mut self, style: &Style) -> Result<u64, Failure> {
         let target = self.settings.per_style;
         let start = self.settings.search_url(style, 1);
-        let key = format!("cursor.{}", style.name);
-        let saved = collect::state(&key)
-            .and_then(|text| serde_json::from_str::<Cursor>(&text).ok())
-            .filter(|cursor| cursor.start == start);
+        let state = State::<Cursor>::cursor(&style.name);
+        let saved = state.load().filter(|cursor| cursor.start == start);
         let (mut url, mut page_no, mut count) = match saved {
             Some(cursor) if cursor.done && (cursor.page.is_none() || cursor.stored >= target) => {
                 log::info(&format!("{}: already done ({} artworks)", style.name, cursor.stored));
@@ -127,8 +99,7 @@ impl Crawl<'_> {
             _ => (start.clone(), 1, 0),
         };
         let save = |page: Option<&str>, page_no: u64, before: u64, stored: u64, done: bool| {
-            let cursor = Cursor { start: start.clone(), page: page.map(String::from), page_no, before, stored, done };
-            collect::set_state(&key, &serde_json::to_string(&cursor).map_err(Error::from)?)
+            state.save(&Cursor { start: start.clone(), page: page.map(String::from), page_no, before, stored, done })
         };
         let mut tally = Tally::default();
         let end = loop {
@@ -136,7 +107,7 @@ impl Crawl<'_> {
                 save(Some(&url), page_no, count, count, true)?;
                 break "target reached";
             }
-            let page = self.fetch_page(&url).map_err(|e| Failure::Style(format!("search page {url}: {e}")))?;
+            let page = self.fetch_page(&url).map_err(|e| Failure::Category(format!("search page {url}: {e}")))?;
             let iiif = self.iiif(&page);
             let before = count;
             let finished_page = self.page(style, &page.data, &iiif, &mut count, &mut tally)?;
@@ -161,8 +132,8 @@ impl Crawl<'_> {
                     save(None, page_no, count, count, true)?;
                     break "an empty page";
                 }
-                Some(next) if api::origin(&next).as_deref() != Some(self.settings.origin.as_str()) => {
-                    return Err(Failure::Style(format!(
+                Some(next) if web::origin(&next).as_deref() != Some(self.settings.origin.as_str()) => {
+                    return Err(Failure::Category(format!(
                         "refusing the next page {next}: not on {} (as base_url)",
                         self.settings.origin
                     )));
@@ -188,7 +159,7 @@ impl Crawl<'_> {
             return iiif.clone();
         }
         match page.iiif_url.as_deref() {
-            Some(url) if api::origin(url).is_some() => url.trim_end_matches('/').to_string(),
+            Some(url) if web::origin(url).is_some() => url.trim_end_matches('/').to_string(),
             Some(url) => {
                 log::warn(&format!("ignoring config.iiif_url `{url:.100}`: not an http(s) URL"));
                 api::DEFAULT_IIIF.to_string()
@@ -295,19 +266,14 @@ impl Crawl<'_> {
     }
 
     fn fetch_page(&self, url: &str) -> Result<Page, String> {
-        let request = self.request(url).header("accept", "application/json");
-        let response = http::fetch(&request).map_err(|e| api::describe(&e))?;
-        if !response.is_success() {
-            return Err(format!("HTTP {}", response.status));
-        }
-        let answer: Value = response.json().map_err(|e| e.to_string())?;
+        let answer: Value = web::fetch_json(self.request(url))?;
         Page::parse(&answer).ok_or_else(|| "the answer is not a search page (no `data` list)".to_string())
     }
 
     fn progress(&self, style: &Style, count: u64) {
         let target = self.settings.per_style;
         let message = format!("style {}: {}/{target} artworks", style.name, count.min(target));
-        log::progress(self.finished + count.min(target), Some(self.total), &message);
+        self.progress.show(count, &message);
     }
 }
 
@@ -320,22 +286,18 @@ fn store(
     image: Result<Response, HttpError>,
 ) -> Result<Option<bool>> {
     let skip = |why: String| log::warn(&format!("{}: skipping artwork {id}: image {image_url}: {why}", style.name));
-    let image = match image {
-        Ok(response) if response.is_success() => response.body,
-        Ok(response) => {
-            skip(format!("HTTP {}", response.status));
-            return Ok(None);
-        }
-        Err(error) => {
-            skip(api::describe(&error));
+    let image = match web::success(image) {
+        Ok(response) => response.body,
+        Err(why) => {
+            skip(why);
             return Ok(None);
         }
     };
-    let Some((name, media_type)) = api::sniff(&image) else {
+    let Some((ext, media_type)) = web::sniff_only(&image, &["jpg", "png"]) else {
         skip(format!("not a JPEG or PNG image ({} bytes)", image.len()));
         return Ok(None);
     };
-    let item = new_item(style, id, raw, image_url, NewFile::new(name, media_type, image));
+    let item = new_item(style, id, raw, image_url, NewFile::new(format!("image.{ext}"), media_type, image));
     Ok(Some(collect::put(&item)?.created))
 }
 

@@ -1,7 +1,7 @@
 //! Configuration: the crawl's settings, and for each course style the AIC search that fills it.
 
 use crate::api;
-use aigc_sdk::{Error, Result, config};
+use aigc_sdk::{Error, Result, config, web};
 
 /// Everything the crawl reads from the configuration.
 pub struct Settings {
@@ -30,12 +30,10 @@ pub struct Style {
 
 impl Settings {
     pub fn from_config() -> Result<Self> {
-        let base = config::get_or("base_url", "https://api.artic.edu").trim().trim_end_matches('/').to_string();
-        let origin = api::origin(&base)
-            .ok_or_else(|| Error::msg(format!("config `base_url` = `{base}` is not an http(s) URL")))?;
+        let (base, origin) = config::http_url("base_url", "https://api.artic.edu")?;
         let iiif =
             config::get("iiif_url").map(|v| v.trim().trim_end_matches('/').to_string()).filter(|v| !v.is_empty());
-        if let Some(iiif) = iiif.as_ref().filter(|iiif| api::origin(iiif).is_none()) {
+        if let Some(iiif) = iiif.as_ref().filter(|iiif| web::origin(iiif).is_none()) {
             return Err(Error::msg(format!("config `iiif_url` = `{iiif}` is not an http(s) URL")));
         }
         let page_size: u32 = config::parse_or("page_size", 10)?;
@@ -67,12 +65,12 @@ impl Settings {
 
     /// Search page `page` (from 1) of `style`, its parameters always in this order (the fixtures depend on it):
     /// `{base}/api/v1/artworks/search?q=QUERY&query%5Bterm%5D%5Bis_public_domain%5D=true&fields=FIELDS&limit=N&page=P`,
-    /// the query percent-encoded with [`api::encode`] (a space is `%20`), [`api::FIELDS`] as they are.
+    /// the query percent-encoded with [`web::encode`] (a space is `%20`), [`api::FIELDS`] as they are.
     pub fn search_url(&self, style: &Style, page: u64) -> String {
         format!(
             "{}/api/v1/artworks/search?q={}&query%5Bterm%5D%5Bis_public_domain%5D=true&fields={}&limit={}&page={page}",
             self.base,
-            api::encode(&style.query),
+            web::encode(&style.query),
             api::FIELDS,
             self.page_size
         )
@@ -80,46 +78,17 @@ impl Settings {
 }
 
 /// Reads `styles`: comma-separated `NAME=QUERY` entries (`ink-wash=ink landscape`); a bare `NAME` searches for the
-/// name itself. Names are lowercase letters, digits, `-` and `_`, each at most once.
+/// name itself. Names are lowercase letters, digits, `-` and `_`, each at most once (see [`config::parse_pairs`]).
 pub fn parse_styles(entries: &[String]) -> Result<Vec<Style>> {
-    let mut styles: Vec<Style> = Vec::new();
-    for entry in entries {
-        let (name, query) = match entry.split_once('=') {
-            Some((name, query)) => (name.trim(), query.trim()),
-            None => (entry.trim(), entry.trim()),
-        };
-        if !is_slug(name) {
-            return Err(Error::msg(format!(
-                "config `styles`: `{name}` (in `{entry}`) is not a style name of lowercase letters, digits, - and _"
-            )));
-        }
-        if query.is_empty() {
-            return Err(Error::msg(format!("config `styles`: style `{name}` has an empty query")));
-        }
-        if styles.iter().any(|style| style.name == name) {
-            return Err(Error::msg(format!("config `styles`: style `{name}` is listed twice")));
-        }
-        styles.push(Style { name: name.to_string(), query: query.to_string() });
-    }
-    if styles.is_empty() {
-        return Err(Error::msg("config `styles` is empty"));
-    }
-    Ok(styles)
-}
-
-fn is_slug(text: &str) -> bool {
-    !text.is_empty()
-        && text.len() <= 64
-        && text.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_')
+    let pairs = config::parse_pairs("styles", "style", entries)?;
+    Ok(pairs.into_iter().map(|(name, query)| Style { name, query }).collect())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn list(text: &str) -> Vec<String> {
-        text.split(',').map(str::trim).filter(|s| !s.is_empty()).map(String::from).collect()
-    }
+    use aigc_sdk::config::split_list as list;
 
     #[test]
     fn parses_styles() {

@@ -1,5 +1,5 @@
 //! The parts of the Iconify API the crawler reads (`/collections`, `/search`, `/{prefix}.json?icons=`): JSON types
-//! with only the fields used, lenient where the API is loose, and URL helpers.
+//! with only the fields used, lenient where the API is loose, and icon name checks.
 //!
 //! Field names follow the API's own types (`iconify/api` `src/types/server/v2.ts`, `@iconify/types`).
 
@@ -134,37 +134,6 @@ pub fn is_valid_name(name: &str) -> bool {
         && name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
 }
 
-/// `scheme://host[:port]` of an http(s) URL, lowercased; none for anything odd (user info, backslashes, spaces).
-pub fn origin(url: &str) -> Option<String> {
-    let (scheme, rest) = url.split_once("://")?;
-    let scheme = scheme.to_ascii_lowercase();
-    if scheme != "http" && scheme != "https" {
-        return None;
-    }
-    if url.chars().any(|c| c == '\\' || c.is_whitespace() || c.is_control()) {
-        return None;
-    }
-    let authority = &rest[..rest.find(['/', '?', '#']).unwrap_or(rest.len())];
-    if authority.is_empty() || authority.contains('@') {
-        return None;
-    }
-    Some(format!("{scheme}://{}", authority.to_ascii_lowercase()))
-}
-
-/// Percent-encodes a query value: letters, digits and `-._~` stay, every other byte becomes `%XX` (a space is
-/// `%20`), as Python's `urllib.parse.quote(value, safe="")` does.
-pub fn encode(value: &str) -> String {
-    let mut out = String::with_capacity(value.len());
-    for b in value.bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -176,21 +145,6 @@ mod tests {
         for odd in ["mdi", "mdi:", ":home", "mdi:Home", "mdi:../x", "mdi:a b", "a:b:c", "mdi:-x", "../mdi:x"] {
             assert_eq!(split_icon(odd), None, "{odd}");
         }
-    }
-
-    #[test]
-    fn origins_are_strict() {
-        assert_eq!(origin("https://API.iconify.design/search?x=1").as_deref(), Some("https://api.iconify.design"));
-        assert_eq!(origin("http://127.0.0.1:8080").as_deref(), Some("http://127.0.0.1:8080"));
-        for odd in ["https://a@evil.org/", "ftp://api.iconify.design/", "https:///x", "https://a b/"] {
-            assert_eq!(origin(odd), None, "{odd}");
-        }
-    }
-
-    #[test]
-    fn encodes_like_python_quote() {
-        assert_eq!(encode("hot air balloon"), "hot%20air%20balloon");
-        assert_eq!(encode("a&b=c,d"), "a%26b%3Dc%2Cd");
     }
 
     #[test]

@@ -12,9 +12,10 @@ use crate::api::{self, IconSet, Info, SearchPage};
 use crate::settings::{Category, Settings};
 use crate::svg;
 use aigc_sdk::collect::{self, NewFile, NewItem};
+use aigc_sdk::crawl::{self, Failure, Progress, State};
 use aigc_sdk::dataset::{self, Provenance};
 use aigc_sdk::http::{self, HttpError, Request, Response};
-use aigc_sdk::{Error, Result, log};
+use aigc_sdk::{Result, log, web};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -29,39 +30,15 @@ pub fn run(settings: Settings) -> Result<()> {
         sets: BTreeMap::new(),
         refused_sets: BTreeSet::new(),
         collections_loaded: false,
-        finished: 0,
-        total: settings.per_category.saturating_mul(settings.categories.len() as u64),
+        progress: Progress::new(settings.per_category, settings.categories.len()),
         settings: &settings,
     };
-    let mut failures = Vec::new();
-    for category in &settings.categories {
-        match crawl.category(category) {
-            Ok(count) => crawl.finished += count.min(settings.per_category),
-            Err(Failure::Fatal(error)) => return Err(error.context(format!("category {}", category.name))),
-            Err(Failure::Category(message)) => {
-                log::error(&format!("{}: {message}; the category ends here", category.name));
-                failures.push(format!("{}: {message}", category.name));
-            }
-        }
-    }
-    if !failures.is_empty() && failures.len() == settings.categories.len() {
-        return Err(Error::msg(format!("every category failed: {}", failures.join("; "))));
-    }
-    Ok(())
-}
-
-/// Why a category ended early.
-enum Failure {
-    /// The source failed (a search page): logged, and the next category goes on.
-    Category(String),
-    /// The dataset failed: the run stops.
-    Fatal(Error),
-}
-
-impl From<Error> for Failure {
-    fn from(error: Error) -> Self {
-        Self::Fatal(error)
-    }
+    crawl::run_categories(
+        "category",
+        &settings.categories,
+        |c| c.name.as_str(),
+        |category| crawl.category(category).map(|count| crawl.progress.finish(count)),
+    )
 }
 
 /// The crawl state of one category, saved as JSON under `cursor.NAME`.
@@ -94,9 +71,8 @@ struct Crawl<'a> {
     refused_sets: BTreeSet<String>,
     /// `/collections` was fetched (once, before the first search of the run).
     collections_loaded: bool,
-    /// Icons counted in the categories already finished, for progress.
-    finished: u64,
-    total: u64,
+    /// Icons counted over all categories.
+    progress: Progress,
 }
 
 impl Crawl<'_> {
@@ -107,7 +83,7 @@ impl Crawl<'_> {
             return;
         }
         let url = self.settings.collections_url();
-        match fetch_json::<BTreeMap<String, Value>>(&url) {
+        match web::fetch_json::<BTreeMap<String, Value>>(Request::get(&url)) {
             Ok(all) => {
                 let mut odd = 0;
                 for (prefix, raw) in all {
@@ -138,16 +114,15 @@ impl Crawl<'_> {
         }
     }
 
-    /// Crawls one category; the number of its icons the dataset holds at the end.
+    /// Crawls one category; the number of its icons the dataset holds at the end. A failed search page ends the
+    /// category ([`Failure::Category`]); a failed write ends the run.
     fn category(&mut self, category: &Category) -> Result<u64, Failure> {
         let target = self.settings.per_category;
-        let mut count = stored_in(&category.name);
+        let mut count = crawl::count_stored(&category.name, "iconify:");
         let searches =
             format!("{}|{}|{}", category.queries.join(","), self.settings.page_size, self.settings.prefixes.join(","));
-        let key = format!("cursor.{}", category.name);
-        let saved = collect::state(&key)
-            .and_then(|text| serde_json::from_str::<Cursor>(&text).ok())
-            .filter(|cursor| cursor.searches == searches);
+        let state = State::<Cursor>::cursor(&category.name);
+        let saved = state.load().filter(|cursor| cursor.searches == searches);
         let (mut query, mut page) = match saved {
             Some(cursor) if cursor.done && (cursor.query >= category.queries.len() || count >= target) => {
                 log::info(&format!("{}: already done ({count} icons)", category.name));
@@ -166,10 +141,8 @@ impl Crawl<'_> {
             }
             None => (0, 0),
         };
-        let save = |query: usize, page: u64, done: bool| {
-            let cursor = Cursor { searches: searches.clone(), query, page, done };
-            collect::set_state(&key, &serde_json::to_string(&cursor).map_err(Error::from)?)
-        };
+        let save =
+            |query: usize, page: u64, done: bool| state.save(&Cursor { searches: searches.clone(), query, page, done });
         let mut tally = Tally::default();
         self.progress(category, count);
         let end = loop {
@@ -192,8 +165,8 @@ impl Crawl<'_> {
                 continue;
             };
             self.load_collections();
-            let answer: SearchPage =
-                fetch_json(&url).map_err(|e| Failure::Category(format!("search page {url}: {e}")))?;
+            let answer: SearchPage = web::fetch_json(Request::get(&url))
+                .map_err(|e| Failure::Category(format!("search page {url}: {e}")))?;
             self.learn(&answer.collections);
             if !self.page(category, text, &answer.icons, &mut count, &mut tally)? {
                 // The target was reached inside this page: a larger target later goes on from this page.
@@ -379,7 +352,7 @@ impl Crawl<'_> {
     fn progress(&self, category: &Category, count: u64) {
         let target = self.settings.per_category;
         let message = format!("category {}: {count}/{target} icons", category.name);
-        log::progress(self.finished + count.min(target), Some(self.total), &message);
+        self.progress.show(count, &message);
     }
 }
 
@@ -400,11 +373,7 @@ fn requests<'a>(icons: &[(&'a str, &'a str)]) -> Vec<(&'a str, Vec<&'a str>)> {
 
 /// The icon data of one answer, checked to be of set `prefix`.
 fn icon_set(prefix: &str, answer: Result<Response, HttpError>) -> Result<IconSet, String> {
-    let response = answer.map_err(|e| describe(&e))?;
-    if !response.is_success() {
-        return Err(format!("HTTP {}", response.status));
-    }
-    let set: IconSet = response.json().map_err(|e| e.to_string())?;
+    let set: IconSet = web::success(answer)?.json().map_err(|e| e.to_string())?;
     match set.prefix.as_deref() {
         Some(p) if p != prefix => Err(format!("the answer is for set `{p}`")),
         _ => Ok(set),
@@ -436,35 +405,8 @@ fn source_key(prefix: &str, name: &str) -> String {
     format!("iconify:{prefix}:{name}")
 }
 
-/// How many items of this plugin the dataset holds in `category`.
-fn stored_in(category: &str) -> u64 {
-    dataset::items(Some(category)).filter(|item| item.source_key.starts_with("iconify:")).count() as u64
-}
-
 fn nonempty(text: Option<String>) -> Option<String> {
     text.map(|t| t.trim().to_string()).filter(|t| !t.is_empty())
-}
-
-fn fetch_json<T: serde::de::DeserializeOwned>(url: &str) -> Result<T, String> {
-    let response = http::fetch(&Request::get(url).header("accept", "application/json")).map_err(|e| describe(&e))?;
-    if !response.is_success() {
-        return Err(format!("HTTP {}", response.status));
-    }
-    response.json().map_err(|e| e.to_string())
-}
-
-/// An HTTP error in words.
-fn describe(error: &HttpError) -> String {
-    match error {
-        HttpError::Denied(why) => format!("denied: {why}"),
-        HttpError::InvalidUrl(why) => format!("invalid URL: {why}"),
-        HttpError::Timeout => "timed out".into(),
-        HttpError::TooLarge(cap) => format!("larger than the host's cap of {cap} bytes"),
-        HttpError::Connect(why) => format!("cannot connect: {why}"),
-        HttpError::TooManyRedirects => "too many redirects".into(),
-        HttpError::NotRecorded(what) => format!("not in the replay: {what}"),
-        HttpError::Other(why) => why.clone(),
-    }
 }
 
 #[cfg(test)]

@@ -1,7 +1,7 @@
 //! Configuration: the crawl's settings, the search queries of each course category, and the URLs built from them.
 
 use crate::api;
-use aigc_sdk::{Error, Result, config};
+use aigc_sdk::{Error, Result, config, web};
 
 /// The `licences` default: permissive and attribution licences (see the README for why these).
 pub const DEFAULT_LICENCES: &str = "MIT,Apache-2.0,ISC,BSD-2-Clause,BSD-3-Clause,0BSD,Unlicense,CC0-1.0,CC-BY-3.0,CC-BY-4.0,CC-BY-SA-3.0,CC-BY-SA-4.0,OFL-1.1";
@@ -35,15 +35,9 @@ pub struct Category {
 
 impl Settings {
     pub fn from_config() -> Result<Self> {
-        let base = config::get_or("base_url", "https://api.iconify.design").trim().trim_end_matches('/').to_string();
-        if api::origin(&base).is_none() {
-            return Err(Error::msg(format!("config `base_url` = `{base}` is not an http(s) URL")));
-        }
+        let (base, _) = config::http_url("base_url", "https://api.iconify.design")?;
         let categories =
-            config::list("categories").iter().map(|name| Category::from_config(name)).collect::<Result<Vec<_>>>()?;
-        if categories.is_empty() {
-            return Err(Error::msg("config `categories` is empty"));
-        }
+            config::names("categories")?.iter().map(|name| Category::from_config(name)).collect::<Result<Vec<_>>>()?;
         let page_size = config::parse_or("page_size", 64u64)?;
         if !(MIN_LIMIT..=MAX_LIMIT).contains(&page_size) {
             return Err(Error::msg(format!(
@@ -55,8 +49,7 @@ impl Settings {
             return Err(Error::msg(format!("config `prefixes`: `{bad}` is not an icon set prefix")));
         }
         let licences = config::get("licences").unwrap_or_else(|| DEFAULT_LICENCES.to_string());
-        let licences: Vec<String> =
-            licences.split(',').map(|l| l.trim().to_ascii_lowercase()).filter(|l| !l.is_empty()).collect();
+        let licences: Vec<String> = config::split_list(&licences).iter().map(|l| l.to_ascii_lowercase()).collect();
         let licences = if licences.iter().any(|l| l == "*") { None } else { Some(licences) };
         if licences.as_ref().is_some_and(Vec::is_empty) {
             return Err(Error::msg("config `licences` is empty (use `*` for any licence)"));
@@ -86,9 +79,9 @@ impl Settings {
             return None;
         }
         let limit = (start + self.page_size).min(MAX_LIMIT);
-        let mut url = format!("{}/search?query={}&limit={limit}&start={start}", self.base, api::encode(query));
+        let mut url = format!("{}/search?query={}&limit={limit}&start={start}", self.base, web::encode(query));
         if !self.prefixes.is_empty() {
-            let prefixes: Vec<String> = self.prefixes.iter().map(|p| api::encode(p)).collect();
+            let prefixes: Vec<String> = self.prefixes.iter().map(|p| web::encode(p)).collect();
             url.push_str(&format!("&prefixes={}", prefixes.join(",")));
         }
         Some(url)
@@ -116,14 +109,9 @@ impl Settings {
 }
 
 impl Category {
-    /// Reads `query.NAME` (comma-separated queries). A category the manifest does not declare is searched with
-    /// its name (`hot-air-balloon` → `hot air balloon`).
+    /// Reads `query.NAME` (comma-separated queries) of a category `name` ([`config::names`] checked it). A category
+    /// the manifest does not declare is searched with its name (`hot-air-balloon` → `hot air balloon`).
     fn from_config(name: &str) -> Result<Self> {
-        if !is_slug(name) {
-            return Err(Error::msg(format!(
-                "config `categories`: `{name}` is not a name of lowercase letters, digits and dashes"
-            )));
-        }
         let queries = match config::get(&format!("query.{name}")) {
             None => vec![name.replace(['-', '_'], " ")],
             Some(_) => config::list(&format!("query.{name}")),
@@ -133,10 +121,6 @@ impl Category {
         }
         Ok(Self { name: name.to_string(), queries })
     }
-}
-
-fn is_slug(text: &str) -> bool {
-    !text.is_empty() && text.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_')
 }
 
 #[cfg(test)]

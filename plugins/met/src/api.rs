@@ -1,10 +1,10 @@
-//! The parts of The Met Collection API the crawler reads, and small helpers (URL checks, encoding, file sniffing).
+//! The parts of The Met Collection API the crawler reads.
 //!
 //! Objects are read field by field from their raw JSON rather than through a strict struct: the API leaves many
 //! fields empty (`""`), sometimes `null`, and adds fields over time; one odd field must not lose an artwork. The raw
 //! JSON is kept whole as the item's metadata.
 
-use aigc_sdk::http::HttpError;
+use aigc_sdk::web::origin;
 use serde_json::Value;
 
 /// CC0 1.0: The Met releases images of public-domain works under it (Open Access).
@@ -127,63 +127,6 @@ impl<'a> Object<'a> {
     }
 }
 
-/// The file name and media type for an image's bytes, judged by their first bytes (not by the URL or the
-/// `content-type`, which a block page served with status 200 gets wrong): JPEG or PNG, else none.
-pub fn sniff(bytes: &[u8]) -> Option<(&'static str, &'static str)> {
-    if bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
-        Some(("image.jpg", "image/jpeg"))
-    } else if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
-        Some(("image.png", "image/png"))
-    } else {
-        None
-    }
-}
-
-/// `scheme://host[:port]` of an http(s) URL, lowercased; none for anything odd (user info, backslashes, spaces).
-pub fn origin(url: &str) -> Option<String> {
-    let (scheme, rest) = url.split_once("://")?;
-    let scheme = scheme.to_ascii_lowercase();
-    if scheme != "http" && scheme != "https" {
-        return None;
-    }
-    if url.chars().any(|c| c == '\\' || c.is_whitespace() || c.is_control()) {
-        return None;
-    }
-    let authority = &rest[..rest.find(['/', '?', '#']).unwrap_or(rest.len())];
-    if authority.is_empty() || authority.contains('@') {
-        return None;
-    }
-    Some(format!("{scheme}://{}", authority.to_ascii_lowercase()))
-}
-
-/// Percent-encodes a query value: letters, digits and `-._~` stay, every other byte becomes `%XX` (a space is
-/// `%20`), as Python's `urllib.parse.quote(value, safe="")` does.
-pub fn encode(value: &str) -> String {
-    let mut out = String::with_capacity(value.len());
-    for b in value.bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
-}
-
-/// An HTTP error in words.
-pub fn describe(error: &HttpError) -> String {
-    match error {
-        HttpError::Denied(why) => format!("denied: {why}"),
-        HttpError::InvalidUrl(why) => format!("invalid URL: {why}"),
-        HttpError::Timeout => "timed out".into(),
-        HttpError::TooLarge(cap) => format!("larger than the host's cap of {cap} bytes"),
-        HttpError::Connect(why) => format!("cannot connect: {why}"),
-        HttpError::TooManyRedirects => "too many redirects".into(),
-        HttpError::NotRecorded(what) => format!("not in the replay: {what}"),
-        HttpError::Other(why) => why.clone(),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -235,31 +178,5 @@ mod tests {
         assert!(object.classified_as(&["ephemera".into()]));
         assert_eq!(object.image_url(ImageSize::Small), None);
         assert!(Object::new(&json!([1])).is_none());
-    }
-
-    #[test]
-    fn sniffs_images() {
-        assert_eq!(sniff(&[0xFF, 0xD8, 0xFF, 0xE0]), Some(("image.jpg", "image/jpeg")));
-        assert_eq!(sniff(b"\x89PNG\r\n\x1a\n...."), Some(("image.png", "image/png")));
-        assert_eq!(sniff(b"<html>blocked</html>"), None);
-        assert_eq!(sniff(b""), None);
-    }
-
-    #[test]
-    fn origins_are_strict() {
-        assert_eq!(
-            origin("https://CollectionAPI.metmuseum.org/public/x").as_deref(),
-            Some("https://collectionapi.metmuseum.org")
-        );
-        for odd in ["https://a.org@evil.org/", "https://evil.org\\@a.org/", "ftp://a.org/", "//a.org/", "https:///x"] {
-            assert_eq!(origin(odd), None, "{odd}");
-        }
-    }
-
-    #[test]
-    fn encodes_like_python_quote() {
-        assert_eq!(encode("ink landscape"), "ink%20landscape");
-        assert_eq!(encode("ukiyo-e"), "ukiyo-e");
-        assert_eq!(encode("a&b=c/d"), "a%26b%3Dc%2Fd");
     }
 }

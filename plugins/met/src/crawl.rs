@@ -14,9 +14,10 @@
 use crate::api::{self, Object};
 use crate::settings::{Settings, Style};
 use aigc_sdk::collect::{self, NewFile, NewItem};
+use aigc_sdk::crawl::{self, Failure, Progress, State};
 use aigc_sdk::dataset::{self, Provenance};
 use aigc_sdk::http::{self, HttpError, Request, Response};
-use aigc_sdk::{Error, Result, log};
+use aigc_sdk::{Result, log, web};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -25,40 +26,13 @@ const BATCH: usize = 8;
 
 /// Crawls every style; an error only when every style failed (or the dataset refused a write).
 pub fn run(settings: Settings) -> Result<()> {
-    let mut crawl = Crawl {
-        settings: &settings,
-        finished: 0,
-        total: settings.per_style.saturating_mul(settings.styles.len() as u64),
-    };
-    let mut failures = Vec::new();
-    for style in &settings.styles {
-        match crawl.style(style) {
-            Ok(count) => crawl.finished += count.min(settings.per_style),
-            Err(Failure::Fatal(error)) => return Err(error.context(format!("style {}", style.name))),
-            Err(Failure::Style(message)) => {
-                log::error(&format!("{}: {message}; the style ends here", style.name));
-                failures.push(format!("{}: {message}", style.name));
-            }
-        }
-    }
-    if !failures.is_empty() && failures.len() == settings.styles.len() {
-        return Err(Error::msg(format!("every style failed: {}", failures.join("; "))));
-    }
-    Ok(())
-}
-
-/// Why a style ended early.
-enum Failure {
-    /// The source failed (the search): logged, and the next style goes on.
-    Style(String),
-    /// The dataset failed: the run stops.
-    Fatal(Error),
-}
-
-impl From<Error> for Failure {
-    fn from(error: Error) -> Self {
-        Self::Fatal(error)
-    }
+    let mut crawl = Crawl { settings: &settings, progress: Progress::new(settings.per_style, settings.styles.len()) };
+    crawl::run_categories(
+        "style",
+        &settings.styles,
+        |s| s.name.as_str(),
+        |style| crawl.style(style).map(|count| crawl.progress.finish(count)),
+    )
 }
 
 /// The crawl state of one style, saved as JSON under `cursor.STYLE`.
@@ -91,9 +65,8 @@ struct Tally {
 
 struct Crawl<'a> {
     settings: &'a Settings,
-    /// Objects counted in the styles already finished, for progress.
-    finished: u64,
-    total: u64,
+    /// Objects counted over all styles.
+    progress: Progress,
 }
 
 /// What to do with one id of the list.
@@ -114,20 +87,19 @@ struct Candidate {
 }
 
 impl Crawl<'_> {
-    /// Crawls one style; the number of objects counted towards its target.
+    /// Crawls one style; the number of objects counted towards its target. A failed search ends the style
+    /// ([`Failure::Category`]); a failed write ends the run.
     fn style(&mut self, style: &Style) -> Result<u64, Failure> {
         let target = self.settings.per_style;
         let search = self.settings.search_url(style);
-        let key = format!("cursor.{}", style.name);
-        let saved = collect::state(&key)
-            .and_then(|text| serde_json::from_str::<Cursor>(&text).ok())
-            .filter(|cursor| cursor.search == search);
+        let state = State::<Cursor>::cursor(&style.name);
+        let saved = state.load().filter(|cursor| cursor.search == search);
         if let Some(cursor) = saved.as_ref().filter(|c| c.done && (c.next >= c.ids || c.counted >= target)) {
             log::info(&format!("{}: already done ({} objects)", style.name, cursor.counted));
             return Ok(cursor.counted);
         }
 
-        let ids = fetch_search(&search).map_err(|e| Failure::Style(format!("search {search}: {e}")))?;
+        let ids = fetch_search(&search).map_err(|e| Failure::Category(format!("search {search}: {e}")))?;
         let fingerprint = api::fingerprint(&ids);
         let (mut next, mut count) = match saved {
             Some(cursor) if cursor.ids == ids.len() as u64 && cursor.fingerprint == fingerprint => {
@@ -156,15 +128,14 @@ impl Crawl<'_> {
         log::info(&format!("{}: the search `{}` found {} objects", style.name, style.query, ids.len()));
         let save = |next: usize, counted: u64| {
             let done = next >= ids.len() || counted >= target;
-            let cursor = Cursor {
+            state.save(&Cursor {
                 search: search.clone(),
                 ids: ids.len() as u64,
                 fingerprint: fingerprint.clone(),
                 next: next as u64,
                 counted,
                 done,
-            };
-            collect::set_state(&key, &serde_json::to_string(&cursor).map_err(Error::from)?)
+            })
         };
 
         let mut tally = Tally::default();
@@ -313,7 +284,7 @@ impl Crawl<'_> {
                 return None;
             }
             Err(error) => {
-                log::warn(&format!("{}: skipping object {id}: {url}: {}", style.name, api::describe(&error)));
+                log::warn(&format!("{}: skipping object {id}: {url}: {}", style.name, error.describe()));
                 tally.failed += 1;
                 return None;
             }
@@ -353,7 +324,7 @@ impl Crawl<'_> {
     fn progress(&self, style: &Style, count: u64) {
         let target = self.settings.per_style;
         let message = format!("style {}: {}/{target} objects", style.name, count.min(target));
-        log::progress(self.finished + count.min(target), Some(self.total), &message);
+        self.progress.show(count, &message);
     }
 }
 
@@ -367,12 +338,7 @@ enum Outcome {
 }
 
 fn fetch_search(url: &str) -> Result<Vec<u64>, String> {
-    let response =
-        http::fetch(&Request::get(url).header("accept", "application/json")).map_err(|e| api::describe(&e))?;
-    if !response.is_success() {
-        return Err(format!("HTTP {}", response.status));
-    }
-    let answer: Value = response.json().map_err(|e| e.to_string())?;
+    let answer: Value = web::fetch_json(Request::get(url))?;
     let (ids, odd) = api::search_ids(&answer).ok_or("the answer is not a search result (no `objectIDs` list)")?;
     if odd > 0 {
         log::warn(&format!("search {url}: {odd} entries of `objectIDs` are not object ids; left out"));
@@ -384,22 +350,18 @@ fn fetch_search(url: &str) -> Result<Vec<u64>, String> {
 fn store(style: &Style, candidate: Candidate, image: Result<Response, HttpError>) -> Result<Option<bool>> {
     let Candidate { id, raw, image_url } = candidate;
     let skip = |why: String| log::warn(&format!("{}: skipping object {id}: image {image_url}: {why}", style.name));
-    let image = match image {
-        Ok(response) if response.is_success() => response.body,
-        Ok(response) => {
-            skip(format!("HTTP {}", response.status));
-            return Ok(None);
-        }
-        Err(error) => {
-            skip(api::describe(&error));
+    let image = match web::success(image) {
+        Ok(response) => response.body,
+        Err(why) => {
+            skip(why);
             return Ok(None);
         }
     };
-    let Some((name, media_type)) = api::sniff(&image) else {
+    let Some((ext, media_type)) = web::sniff_only(&image, &["jpg", "png"]) else {
         skip(format!("not a JPEG or PNG image ({} bytes)", image.len()));
         return Ok(None);
     };
-    let item = new_item(style, id, &raw, &image_url, NewFile::new(name, media_type, image));
+    let item = new_item(style, id, &raw, &image_url, NewFile::new(format!("image.{ext}"), media_type, image));
     Ok(Some(collect::put(&item)?.created))
 }
 

@@ -1,7 +1,7 @@
 //! Configuration: the crawl's settings, and for each course style the Met search that fills it.
 
-use crate::api::{self, ImageSize};
-use aigc_sdk::{Error, Result, config};
+use crate::api::ImageSize;
+use aigc_sdk::{Error, Result, config, web};
 
 /// Everything the crawl reads from the configuration.
 pub struct Settings {
@@ -25,11 +25,7 @@ pub struct Style {
 
 impl Settings {
     pub fn from_config() -> Result<Self> {
-        let base =
-            config::get_or("base_url", "https://collectionapi.metmuseum.org").trim().trim_end_matches('/').to_string();
-        if api::origin(&base).is_none() {
-            return Err(Error::msg(format!("config `base_url` = `{base}` is not an http(s) URL")));
-        }
+        let (base, _) = config::http_url("base_url", "https://collectionapi.metmuseum.org")?;
         let styles = parse_styles(&config::list("styles"))?;
         let image_size = match config::get_or("image_size", "small").trim() {
             "small" => ImageSize::Small,
@@ -47,9 +43,9 @@ impl Settings {
 
     /// The search of `style`, its parameters always in this order (the fixtures depend on it):
     /// `{base}/public/collection/v1/search?hasImages=true&q=QUERY`, the query percent-encoded with
-    /// [`api::encode`] (a space is `%20`).
+    /// [`web::encode`] (a space is `%20`).
     pub fn search_url(&self, style: &Style) -> String {
-        format!("{}/public/collection/v1/search?hasImages=true&q={}", self.base, api::encode(&style.query))
+        format!("{}/public/collection/v1/search?hasImages=true&q={}", self.base, web::encode(&style.query))
     }
 
     /// `GET` this for the record of object `id`.
@@ -59,46 +55,17 @@ impl Settings {
 }
 
 /// Reads `styles`: comma-separated `NAME=QUERY` entries (`ink-wash=ink landscape`); a bare `NAME` searches for the
-/// name itself. Names are lowercase letters, digits, `-` and `_`, each at most once.
+/// name itself. Names are lowercase letters, digits, `-` and `_`, each at most once (see [`config::parse_pairs`]).
 pub fn parse_styles(entries: &[String]) -> Result<Vec<Style>> {
-    let mut styles: Vec<Style> = Vec::new();
-    for entry in entries {
-        let (name, query) = match entry.split_once('=') {
-            Some((name, query)) => (name.trim(), query.trim()),
-            None => (entry.trim(), entry.trim()),
-        };
-        if !is_slug(name) {
-            return Err(Error::msg(format!(
-                "config `styles`: `{name}` (in `{entry}`) is not a style name of lowercase letters, digits, - and _"
-            )));
-        }
-        if query.is_empty() {
-            return Err(Error::msg(format!("config `styles`: style `{name}` has an empty query")));
-        }
-        if styles.iter().any(|style| style.name == name) {
-            return Err(Error::msg(format!("config `styles`: style `{name}` is listed twice")));
-        }
-        styles.push(Style { name: name.to_string(), query: query.to_string() });
-    }
-    if styles.is_empty() {
-        return Err(Error::msg("config `styles` is empty"));
-    }
-    Ok(styles)
-}
-
-fn is_slug(text: &str) -> bool {
-    !text.is_empty()
-        && text.len() <= 64
-        && text.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_')
+    let pairs = config::parse_pairs("styles", "style", entries)?;
+    Ok(pairs.into_iter().map(|(name, query)| Style { name, query }).collect())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn list(text: &str) -> Vec<String> {
-        text.split(',').map(str::trim).filter(|s| !s.is_empty()).map(String::from).collect()
-    }
+    use aigc_sdk::config::split_list as list;
 
     #[test]
     fn parses_styles() {

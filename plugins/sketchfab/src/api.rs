@@ -1,5 +1,5 @@
 //! The parts of the Sketchfab Data API v3 the crawler reads: JSON types with only the fields used (the raw JSON
-//! of each model is kept separately, as the item's metadata), licence names, and URL helpers.
+//! of each model is kept separately, as the item's metadata), licence names, and uid checks.
 
 use serde::Deserialize;
 use serde_json::Value;
@@ -147,68 +147,12 @@ pub fn is_valid_uid(uid: &str) -> bool {
     !uid.is_empty() && uid.len() <= 64 && uid.bytes().all(|b| b.is_ascii_alphanumeric())
 }
 
-/// `scheme://host[:port]` of an http(s) URL, lowercased; none for anything odd (user info, backslashes, spaces).
-pub fn origin(url: &str) -> Option<String> {
-    let (scheme, rest) = url.split_once("://")?;
-    let scheme = scheme.to_ascii_lowercase();
-    if scheme != "http" && scheme != "https" {
-        return None;
-    }
-    if url.chars().any(|c| c == '\\' || c.is_whitespace() || c.is_control()) {
-        return None;
-    }
-    let authority = &rest[..rest.find(['/', '?', '#']).unwrap_or(rest.len())];
-    if authority.is_empty() || authority.contains('@') {
-        return None;
-    }
-    Some(format!("{scheme}://{}", authority.to_ascii_lowercase()))
-}
-
-/// Percent-encodes a query value: letters, digits and `-._~` stay, every other byte becomes `%XX` (a space is
-/// `%20`), as Python's `urllib.parse.quote(value, safe="")` does.
-pub fn encode(value: &str) -> String {
-    let mut out = String::with_capacity(value.len());
-    for b in value.bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn model(json: &str) -> Model {
         serde_json::from_str(json).expect("model JSON")
-    }
-
-    #[test]
-    fn origins_are_strict() {
-        assert_eq!(origin("https://API.sketchfab.com/v3/search?x=1").as_deref(), Some("https://api.sketchfab.com"));
-        assert_eq!(origin("http://127.0.0.1:8080").as_deref(), Some("http://127.0.0.1:8080"));
-        for odd in [
-            "https://api.sketchfab.com@evil.org/v3",
-            "https://evil.org\\@api.sketchfab.com/",
-            "https://api.sketchfab.com /x",
-            "ftp://api.sketchfab.com/",
-            "//api.sketchfab.com/",
-            "https:///x",
-        ] {
-            assert_eq!(origin(odd), None, "{odd}");
-        }
-        assert_ne!(origin("https://api.sketchfab.com.evil.org/"), origin("https://api.sketchfab.com/"));
-        assert_ne!(origin("http://api.sketchfab.com/"), origin("https://api.sketchfab.com/"));
-    }
-
-    #[test]
-    fn encodes_like_python_quote() {
-        assert_eq!(encode("game character"), "game%20character");
-        assert_eq!(encode("a&b=c/d~e_f.g-h"), "a%26b%3Dc%2Fd~e_f.g-h");
-        assert_eq!(encode("é"), "%C3%A9");
     }
 
     #[test]

@@ -1,7 +1,6 @@
 //! Configuration: the crawl's settings, and for each course category the Sketchfab search that fills it.
 
-use crate::api;
-use aigc_sdk::{Error, Result, config};
+use aigc_sdk::{Error, Result, config, web};
 
 /// Which archive to download from the download endpoint.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -63,14 +62,8 @@ pub struct Category {
 
 impl Settings {
     pub fn from_config() -> Result<Self> {
-        let base = config::get_or("base_url", "https://api.sketchfab.com").trim().trim_end_matches('/').to_string();
-        let origin = api::origin(&base)
-            .ok_or_else(|| Error::msg(format!("config `base_url` = `{base}` is not an http(s) URL")))?;
-        let categories =
-            config::list("categories").iter().map(|name| Category::from_config(name)).collect::<Result<Vec<_>>>()?;
-        if categories.is_empty() {
-            return Err(Error::msg("config `categories` is empty"));
-        }
+        let (base, origin) = config::http_url("base_url", "https://api.sketchfab.com")?;
+        let categories = config::names("categories")?.iter().map(|name| Category::from_config(name)).collect();
         let download = match config::get_or("download", "auto").trim() {
             "auto" => true,
             "off" => false,
@@ -82,7 +75,7 @@ impl Settings {
             other => return Err(Error::msg(format!("config `archive_format` = `{other}`: expected glb or gltf"))),
         };
         let licenses = config::list("licenses");
-        if let Some(bad) = licenses.iter().find(|l| !is_slug(l)) {
+        if let Some(bad) = licenses.iter().find(|l| !config::is_name(l)) {
             return Err(Error::msg(format!("config `licenses`: `{bad}` is not a licence slug (by, by-sa, cc0, ...)")));
         }
         Ok(Self {
@@ -98,17 +91,17 @@ impl Settings {
 
     /// The first search page of `category`, its parameters always in this order (fixtures depend on it):
     /// `{base}/v3/search?type=models&downloadable=true&count=24[&categories=SLUG][&q=QUERY][&licenses=SLUG]...`,
-    /// values percent-encoded with [`api::encode`] (a space is `%20`), one `licenses=` per licence slug.
+    /// values percent-encoded with [`web::encode`] (a space is `%20`), one `licenses=` per licence slug.
     pub fn first_search_url(&self, category: &Category) -> String {
         let mut url = format!("{}/v3/search?type=models&downloadable=true&count=24", self.base);
         if let Some(slug) = &category.slug {
-            url.push_str(&format!("&categories={}", api::encode(slug)));
+            url.push_str(&format!("&categories={}", web::encode(slug)));
         }
         if let Some(query) = &category.query {
-            url.push_str(&format!("&q={}", api::encode(query)));
+            url.push_str(&format!("&q={}", web::encode(query)));
         }
         for licence in &self.licenses {
-            url.push_str(&format!("&licenses={}", api::encode(licence)));
+            url.push_str(&format!("&licenses={}", web::encode(licence)));
         }
         url
     }
@@ -120,14 +113,10 @@ impl Settings {
 }
 
 impl Category {
-    /// Reads `categories.NAME` and `query.NAME`. A category the manifest does not declare has neither; it is
-    /// searched with its name as keywords (`sci-fi-props` → `sci fi props`) in every Sketchfab category.
-    fn from_config(name: &str) -> Result<Self> {
-        if !is_slug(name) {
-            return Err(Error::msg(format!(
-                "config `categories`: `{name}` is not a name of lowercase letters, digits and dashes"
-            )));
-        }
+    /// Reads `categories.NAME` and `query.NAME` of a category `name` ([`config::names`] checked it). A category the
+    /// manifest does not declare has neither; it is searched with its name as keywords (`sci-fi-props` →
+    /// `sci fi props`) in every Sketchfab category.
+    fn from_config(name: &str) -> Self {
         let value = |key: String| config::get(&key).map(|v| v.trim().to_string());
         let slug = value(format!("categories.{name}"));
         let query = value(format!("query.{name}"));
@@ -135,12 +124,8 @@ impl Category {
             (None, None) => (None, Some(name.replace(['-', '_'], " "))),
             (slug, query) => (slug.filter(|s| !s.is_empty()), query.filter(|q| !q.is_empty())),
         };
-        Ok(Self { name: name.to_string(), slug, query })
+        Self { name: name.to_string(), slug, query }
     }
-}
-
-fn is_slug(text: &str) -> bool {
-    !text.is_empty() && text.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_')
 }
 
 #[cfg(test)]

@@ -8,9 +8,10 @@
 use crate::api::{self, DownloadLinks, Model, SearchPage};
 use crate::category::{ArchiveFormat, Category};
 use aigc_sdk::collect::{self, NewFile, NewItem};
+use aigc_sdk::crawl::{self, Failure, Progress, State};
 use aigc_sdk::dataset::{self, Provenance};
 use aigc_sdk::http::{self, HttpError, Request, Response};
-use aigc_sdk::{Error, Result, log};
+use aigc_sdk::{Result, log, web};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -21,38 +22,14 @@ pub fn run(settings: Settings) -> Result<()> {
     let mut crawl = Crawl {
         settings: &settings,
         downloads: settings.download,
-        finished: 0,
-        total: settings.per_category.saturating_mul(settings.categories.len() as u64),
+        progress: Progress::new(settings.per_category, settings.categories.len()),
     };
-    let mut failures = Vec::new();
-    for category in &settings.categories {
-        match crawl.category(category) {
-            Ok(count) => crawl.finished += count.min(settings.per_category),
-            Err(Failure::Fatal(error)) => return Err(error.context(format!("category {}", category.name))),
-            Err(Failure::Category(message)) => {
-                log::error(&format!("{}: {message}; the category ends here", category.name));
-                failures.push(format!("{}: {message}", category.name));
-            }
-        }
-    }
-    if !failures.is_empty() && failures.len() == settings.categories.len() {
-        return Err(Error::msg(format!("every category failed: {}", failures.join("; "))));
-    }
-    Ok(())
-}
-
-/// Why a category ended early.
-enum Failure {
-    /// The source failed (a search page, a refused `next`): logged, and the next category goes on.
-    Category(String),
-    /// The dataset failed: the run stops.
-    Fatal(Error),
-}
-
-impl From<Error> for Failure {
-    fn from(error: Error) -> Self {
-        Self::Fatal(error)
-    }
+    crawl::run_categories(
+        "category",
+        &settings.categories,
+        |c| c.name.as_str(),
+        |category| crawl.category(category).map(|count| crawl.progress.finish(count)),
+    )
 }
 
 /// The crawl state of one category, saved as JSON under `cursor.NAME`.
@@ -83,20 +60,18 @@ struct Crawl<'a> {
     settings: &'a Settings,
     /// Archives are downloaded until the download endpoint refuses the (missing) token.
     downloads: bool,
-    /// Models counted in the categories already finished, for progress.
-    finished: u64,
-    total: u64,
+    /// Models counted over all categories.
+    progress: Progress,
 }
 
 impl Crawl<'_> {
-    /// Crawls one category; the number of models counted towards its target.
+    /// Crawls one category; the number of models counted towards its target. A failed search page or a refused
+    /// `next` link ends the category ([`Failure::Category`]); a failed write ends the run.
     fn category(&mut self, category: &Category) -> Result<u64, Failure> {
         let target = self.settings.per_category;
         let start = self.settings.first_search_url(category);
-        let key = format!("cursor.{}", category.name);
-        let saved = collect::state(&key)
-            .and_then(|text| serde_json::from_str::<Cursor>(&text).ok())
-            .filter(|cursor| cursor.start == start);
+        let state = State::<Cursor>::cursor(&category.name);
+        let saved = state.load().filter(|cursor| cursor.start == start);
         let (mut url, mut count) = match saved {
             Some(cursor) if cursor.done && (cursor.page.is_none() || cursor.stored >= target) => {
                 log::info(&format!("{}: already done ({} models)", category.name, cursor.stored));
@@ -109,8 +84,7 @@ impl Crawl<'_> {
             _ => (start.clone(), 0),
         };
         let save = |page: Option<&str>, before: u64, stored: u64, done: bool| {
-            let cursor = Cursor { start: start.clone(), page: page.map(String::from), before, stored, done };
-            collect::set_state(&key, &serde_json::to_string(&cursor).map_err(Error::from)?)
+            state.save(&Cursor { start: start.clone(), page: page.map(String::from), before, stored, done })
         };
         let mut tally = Tally::default();
         let end = loop {
@@ -118,7 +92,8 @@ impl Crawl<'_> {
                 save(Some(&url), count, count, true)?;
                 break "target reached";
             }
-            let page = fetch_page(&url).map_err(|e| Failure::Category(format!("search page {url}: {e}")))?;
+            let page: SearchPage = web::fetch_json(Request::get(&url))
+                .map_err(|e| Failure::Category(format!("search page {url}: {e}")))?;
             let before = count;
             let finished_page = self.page(category, &page.results, &mut count, &mut tally)?;
             self.progress(category, count);
@@ -132,7 +107,7 @@ impl Crawl<'_> {
                     save(None, count, count, true)?;
                     break "no more results";
                 }
-                Some(next) if api::origin(&next).as_deref() != Some(self.settings.origin.as_str()) => {
+                Some(next) if web::origin(&next).as_deref() != Some(self.settings.origin.as_str()) => {
                     return Err(Failure::Category(format!(
                         "refusing the next page {next}: not on {} (as base_url)",
                         self.settings.origin
@@ -225,7 +200,7 @@ impl Crawl<'_> {
     fn progress(&self, category: &Category, count: u64) {
         let target = self.settings.per_category;
         let message = format!("category {}: {count}/{target} models", category.name);
-        log::progress(self.finished + count.min(target), Some(self.total), &message);
+        self.progress.show(count, &message);
     }
 
     /// Stores one new model with its thumbnail (already fetched) and archive: `Some(created)` when stored, none
@@ -246,7 +221,7 @@ impl Crawl<'_> {
                 return Ok(None);
             }
             Err(error) => {
-                skip(format!("thumbnail {thumbnail_url}: {}", describe(&error)));
+                skip(format!("thumbnail {thumbnail_url}: {}", error.describe()));
                 return Ok(None);
             }
         };
@@ -269,7 +244,7 @@ impl Crawl<'_> {
             return Ok(None);
         }
         let request = Request::get(self.settings.download_url(uid)).header("accept", "application/json");
-        let response = http::fetch(&request).map_err(|e| format!("download endpoint: {}", describe(&e)))?;
+        let response = http::fetch(&request).map_err(|e| format!("download endpoint: {}", e.describe()))?;
         if response.status == 401 || response.status == 403 {
             log::warn(&format!(
                 "the download endpoint answers HTTP {}: no Sketchfab token granted; storing thumbnails only from now \
@@ -289,7 +264,7 @@ impl Crawl<'_> {
             .find_map(|format| links.get(format).map(|link| (format, link)))
             .ok_or("the download endpoint offers neither glb nor gltf")?;
         // The signed URL carries a token: it is not logged.
-        let file = http::get(&link.url).map_err(|e| format!("{} archive: {}", format.key(), describe(&e)))?;
+        let file = http::get(&link.url).map_err(|e| format!("{} archive: {}", format.key(), e.describe()))?;
         if !file.is_success() {
             return Err(format!("{} archive: HTTP {}", format.key(), file.status));
         }
@@ -309,14 +284,6 @@ enum Plan<'a> {
     NoThumbnail,
     /// New: fetch this thumbnail and store the model.
     Fetch(&'a str),
-}
-
-fn fetch_page(url: &str) -> Result<SearchPage, String> {
-    let response = http::fetch(&Request::get(url).header("accept", "application/json")).map_err(|e| describe(&e))?;
-    if !response.is_success() {
-        return Err(format!("HTTP {}", response.status));
-    }
-    response.json().map_err(|e| e.to_string())
 }
 
 /// A search result as a model, or none (logged) when it is not a model object with a plausible uid.
@@ -370,19 +337,5 @@ impl DownloadLinks {
             ArchiveFormat::Glb => self.glb.as_ref(),
             ArchiveFormat::Gltf => self.gltf.as_ref(),
         }
-    }
-}
-
-/// An HTTP error in words.
-fn describe(error: &HttpError) -> String {
-    match error {
-        HttpError::Denied(why) => format!("denied: {why}"),
-        HttpError::InvalidUrl(why) => format!("invalid URL: {why}"),
-        HttpError::Timeout => "timed out".into(),
-        HttpError::TooLarge(cap) => format!("larger than the host's cap of {cap} bytes"),
-        HttpError::Connect(why) => format!("cannot connect: {why}"),
-        HttpError::TooManyRedirects => "too many redirects".into(),
-        HttpError::NotRecorded(what) => format!("not in the replay: {what}"),
-        HttpError::Other(why) => why.clone(),
     }
 }

@@ -1,5 +1,5 @@
 //! The parts of the Smithsonian 3D API the crawler reads (`GET /api/v1.0/content/file/search`, one row per file),
-//! how rows are grouped into model packages, which file of a package is downloaded, and URL helpers.
+//! how rows are grouped into model packages, which file of a package is downloaded, and URL path helpers.
 //!
 //! A row, as the API writes it (source_apis.md §2.1):
 //! `{"title": "Baluster vase", "content": {"uri": "https://3d-api.si.edu/content/document/3d_package:UUID/...glb",
@@ -192,37 +192,6 @@ pub fn extension(url: &str) -> Option<String> {
         .then(|| ext.to_ascii_lowercase())
 }
 
-/// `scheme://host[:port]` of an http(s) URL, lowercased; none for anything odd (user info, backslashes, spaces).
-pub fn origin(url: &str) -> Option<String> {
-    let (scheme, rest) = url.split_once("://")?;
-    let scheme = scheme.to_ascii_lowercase();
-    if scheme != "http" && scheme != "https" {
-        return None;
-    }
-    if url.chars().any(|c| c == '\\' || c.is_whitespace() || c.is_control()) {
-        return None;
-    }
-    let authority = &rest[..rest.find(['/', '?', '#']).unwrap_or(rest.len())];
-    if authority.is_empty() || authority.contains('@') {
-        return None;
-    }
-    Some(format!("{scheme}://{}", authority.to_ascii_lowercase()))
-}
-
-/// Percent-encodes a query value: letters, digits and `-._~` stay, every other byte becomes `%XX` (a space is
-/// `%20`), as Python's `urllib.parse.quote(value, safe="")` does.
-pub fn encode(value: &str) -> String {
-    let mut out = String::with_capacity(value.len());
-    for b in value.bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -311,22 +280,10 @@ mod tests {
     }
 
     #[test]
-    fn origins_are_strict() {
-        assert_eq!(origin("https://3D-API.si.edu/api?x=1").as_deref(), Some("https://3d-api.si.edu"));
-        assert_eq!(origin("http://127.0.0.1:8080").as_deref(), Some("http://127.0.0.1:8080"));
-        for odd in ["https://3d-api.si.edu@evil.org/", "https://evil.org\\@3d-api.si.edu/", "ftp://3d-api.si.edu/"] {
-            assert_eq!(origin(odd), None, "{odd}");
-        }
-        assert_ne!(origin("https://3d-api.si.edu.evil.org/"), origin("https://3d-api.si.edu/"));
-    }
-
-    #[test]
-    fn names_and_encoding() {
+    fn names_and_ids() {
         assert_eq!(file_name("https://x/a/b.glb?t=1#f"), "b.glb");
         assert_eq!(extension("https://x/a/b.GLB?t=1").as_deref(), Some("glb"));
         assert_eq!(extension("https://x/a/b"), None);
-        assert_eq!(encode("baluster vase"), "baluster%20vase");
-        assert_eq!(encode("a&b=c/d~e_f.g-h"), "a%26b%3Dc%2Fd~e_f.g-h");
         assert_eq!(package_id("3d_package:ABCDEF01-2345").as_deref(), Some("abcdef01-2345"));
         assert_eq!(viewer_url("abc"), "https://3d-api.si.edu/voyager/3d_package:abc");
     }

@@ -14,9 +14,10 @@
 use crate::api::{self, Choice, Row, SearchPage};
 use crate::settings::{Category, LicenceFilter, Settings};
 use aigc_sdk::collect::{self, NewFile, NewItem};
+use aigc_sdk::crawl::{self, Failure, State};
 use aigc_sdk::dataset::{self, Provenance};
 use aigc_sdk::http::{self, HttpError, Request, Response};
-use aigc_sdk::{Error, Result, log};
+use aigc_sdk::{Result, log, web};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
@@ -29,39 +30,24 @@ const AUTHOR_URL: &str = "https://3d.si.edu";
 /// is decided with the rows at hand instead.
 const MAX_CARRY_BYTES: usize = 24 << 10;
 
-/// Crawls every category; an error only when every category failed (or the dataset refused a write).
+/// Crawls every category; an error only when every category failed (or the dataset refused a write). Each
+/// category ends with a summary line, also when a failed search page or a refused URL stopped it.
 pub fn run(settings: Settings) -> Result<()> {
-    let mut failures = Vec::new();
-    for category in &settings.categories {
-        let mut crawl = Crawl { settings: &settings, category, count: 0, tally: Tally::default() };
-        match crawl.run() {
-            Ok(end) => log::info(&crawl.summary(end)),
-            Err(Failure::Fatal(error)) => return Err(error.context(format!("category {}", category.name))),
-            Err(Failure::Category(message)) => {
-                log::error(&format!("{}: {message}; the category ends here", category.name));
-                log::info(&crawl.summary("stopped by an error"));
-                failures.push(format!("{}: {message}", category.name));
+    crawl::run_categories(
+        "category",
+        &settings.categories,
+        |c| c.name.as_str(),
+        |category| {
+            let mut crawl = Crawl { settings: &settings, category, count: 0, tally: Tally::default() };
+            let result = crawl.run();
+            match &result {
+                Ok(end) => log::info(&crawl.summary(end)),
+                Err(Failure::Category(_)) => log::info(&crawl.summary("stopped by an error")),
+                Err(Failure::Fatal(_)) => {}
             }
-        }
-    }
-    if !failures.is_empty() && failures.len() == settings.categories.len() {
-        return Err(Error::msg(format!("every category failed: {}", failures.join("; "))));
-    }
-    Ok(())
-}
-
-/// Why a category ended early.
-enum Failure {
-    /// The source failed (a search page, a refused URL): logged, and the next category goes on.
-    Category(String),
-    /// The dataset failed: the run stops.
-    Fatal(Error),
-}
-
-impl From<Error> for Failure {
-    fn from(error: Error) -> Self {
-        Self::Fatal(error)
-    }
+            result.map(|_| ())
+        },
+    )
 }
 
 /// The crawl state of one category, saved as JSON under `cursor.NAME`.
@@ -117,12 +103,10 @@ impl Crawl<'_> {
 
     fn run(&mut self) -> Result<&'static str, Failure> {
         let name = &self.category.name;
-        self.count = stored_in(name);
+        self.count = crawl::count_stored(name, "smithsonian:");
         let searches: Vec<String> = self.category.queries.iter().map(|q| self.settings.search_url(q, 0)).collect();
-        let key = format!("cursor.{name}");
-        let saved = collect::state(&key)
-            .and_then(|text| serde_json::from_str::<Cursor>(&text).ok())
-            .filter(|cursor| cursor.searches == searches && cursor.query <= searches.len());
+        let state = State::<Cursor>::cursor(name);
+        let saved = state.load().filter(|cursor| cursor.searches == searches && cursor.query <= searches.len());
         let mut cursor = match saved {
             Some(cursor) if cursor.done => return Ok("already done"),
             Some(cursor) => {
@@ -145,7 +129,7 @@ impl Crawl<'_> {
             let mut previous_first: Option<String> = None;
             loop {
                 if self.count >= self.target() {
-                    save(&key, &cursor)?;
+                    state.save(&cursor)?;
                     return Ok("target reached");
                 }
                 let url = self.settings.search_url(query, cursor.start);
@@ -177,7 +161,7 @@ impl Crawl<'_> {
                 if !self.packages(query, &packages)? {
                     // The target was reached inside this page: a later run with a larger target redoes it.
                     cursor.carry = carried;
-                    save(&key, &cursor)?;
+                    state.save(&cursor)?;
                     return Ok("target reached");
                 }
                 let read = cursor.start + self.settings.rows;
@@ -191,12 +175,12 @@ impl Crawl<'_> {
                     cursor.start = 0;
                     cursor.carry = Vec::new();
                     cursor.done = cursor.query >= self.category.queries.len();
-                    save(&key, &cursor)?;
+                    state.save(&cursor)?;
                     break;
                 }
                 cursor.start += self.settings.rows;
                 cursor.carry = carry;
-                save(&key, &cursor)?;
+                state.save(&cursor)?;
             }
         }
         Ok("no more results")
@@ -328,10 +312,7 @@ impl Crawl<'_> {
 
     /// The GLB's bytes from a download's answer, or why not.
     fn check_model(&self, answer: Result<Response, HttpError>) -> Result<Vec<u8>, String> {
-        let response = answer.map_err(|e| describe(&e))?;
-        if !response.is_success() {
-            return Err(format!("HTTP {}", response.status));
-        }
+        let response = web::success(answer)?;
         if response.body.len() as u64 > self.settings.max_bytes {
             return Err(format!("{} bytes, more than max_bytes ({})", response.body.len(), self.settings.max_bytes));
         }
@@ -398,50 +379,17 @@ fn group(rows: Vec<Value>, carry: bool) -> (Vec<Package>, Vec<Value>, usize) {
     (packages, held, odd)
 }
 
-/// The category's Smithsonian items already in the dataset.
-fn stored_in(category: &str) -> u64 {
-    dataset::items(Some(category)).filter(|item| item.source_key.starts_with("smithsonian:")).count() as u64
-}
-
-fn save(key: &str, cursor: &Cursor) -> Result<()> {
-    collect::set_state(key, &serde_json::to_string(cursor)?)
-}
-
 fn fetch_page(url: &str) -> Result<SearchPage, String> {
-    let response = http::fetch(&Request::get(url).header("accept", "application/json")).map_err(|e| describe(&e))?;
-    if !response.is_success() {
-        return Err(format!("HTTP {}", response.status));
-    }
+    let response = web::success(http::fetch(&Request::get(url).header("accept", "application/json")))?;
     SearchPage::parse(&response.body)
 }
 
 /// The scene image as a file, checked to be the JPEG or PNG its row says.
 fn image(row: &Row, answer: Result<Response, HttpError>) -> Result<NewFile, String> {
-    let response = answer.map_err(|e| describe(&e))?;
-    if !response.is_success() {
-        return Err(format!("HTTP {}", response.status));
-    }
-    let body = response.body;
-    if body.starts_with(&[0xFF, 0xD8, 0xFF]) {
-        Ok(NewFile::new("thumbnail.jpg", "image/jpeg", body))
-    } else if body.starts_with(b"\x89PNG\r\n\x1a\n") {
-        Ok(NewFile::new("thumbnail.png", "image/png", body))
-    } else {
-        Err(format!("not a JPEG or PNG image (file type `{}`)", row.file_type))
-    }
-}
-
-/// An HTTP error in words.
-fn describe(error: &HttpError) -> String {
-    match error {
-        HttpError::Denied(why) => format!("denied: {why}"),
-        HttpError::InvalidUrl(why) => format!("invalid URL: {why}"),
-        HttpError::Timeout => "timed out".into(),
-        HttpError::TooLarge(cap) => format!("larger than the host's cap of {cap} bytes"),
-        HttpError::Connect(why) => format!("cannot connect: {why}"),
-        HttpError::TooManyRedirects => "too many redirects".into(),
-        HttpError::NotRecorded(what) => format!("not in the replay: {what}"),
-        HttpError::Other(why) => why.clone(),
+    let body = web::success(answer)?.body;
+    match web::sniff_only(&body, &["jpg", "png"]) {
+        Some((ext, media_type)) => Ok(NewFile::new(format!("thumbnail.{ext}"), media_type, body)),
+        None => Err(format!("not a JPEG or PNG image (file type `{}`)", row.file_type)),
     }
 }
 

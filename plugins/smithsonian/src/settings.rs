@@ -1,7 +1,6 @@
 //! Configuration: the crawl's settings, and for each course category the Smithsonian searches that fill it.
 
-use crate::api;
-use aigc_sdk::{Error, Result, config};
+use aigc_sdk::{Error, Result, config, web};
 
 /// Everything the crawl reads from the configuration.
 pub struct Settings {
@@ -27,7 +26,7 @@ pub struct Settings {
 /// Which packages `licence_filter` lets through.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub enum LicenceFilter {
-    /// Only CC0: rows without a stated licence (all of them today) count as CC0, see [`api::stated_licence`].
+    /// Only CC0: rows without a stated licence (all of them today) count as CC0, see [`crate::api::stated_licence`].
     Cc0,
     /// Every package; a stated licence is recorded as stated.
     Any,
@@ -43,14 +42,9 @@ pub struct Category {
 
 impl Settings {
     pub fn from_config() -> Result<Self> {
-        let base = config::get_or("base_url", "https://3d-api.si.edu").trim().trim_end_matches('/').to_string();
-        let origin = api::origin(&base)
-            .ok_or_else(|| Error::msg(format!("config `base_url` = `{base}` is not an http(s) URL")))?;
+        let (base, origin) = config::http_url("base_url", "https://3d-api.si.edu")?;
         let categories =
-            config::list("categories").iter().map(|name| Category::from_config(name)).collect::<Result<Vec<_>>>()?;
-        if categories.is_empty() {
-            return Err(Error::msg("config `categories` is empty"));
-        }
+            config::names("categories")?.iter().map(|name| Category::from_config(name)).collect::<Result<Vec<_>>>()?;
         let rows = config::parse_or("rows", 50u64)?;
         if !(1..=1000).contains(&rows) {
             return Err(Error::msg(format!("config `rows` = `{rows}`: expected 1 to 1000")));
@@ -85,14 +79,14 @@ impl Settings {
 
     /// One search page, its parameters always in this order (fixtures depend on it):
     /// `{base}/api/v1.0/content/file/search?q=QUERY&start=START&rows=ROWS[&file_type=glb]`, the query
-    /// percent-encoded with [`api::encode`] (a space is `%20`). `file_type=glb` is sent only with `thumbnails=off`:
+    /// percent-encoded with [`web::encode`] (a space is `%20`). `file_type=glb` is sent only with `thumbnails=off`:
     /// it would drop the scene images' rows. The quality is never sent (clients disagree on the parameter's name,
     /// `quality` or `file_quality`, and some report that the API ignores it): rows are filtered here instead.
     pub fn search_url(&self, query: &str, start: u64) -> String {
         let mut url = format!(
             "{}/api/v1.0/content/file/search?q={}&start={start}&rows={}",
             self.base,
-            api::encode(query),
+            web::encode(query),
             self.rows
         );
         if !self.thumbnails {
@@ -103,20 +97,15 @@ impl Settings {
 
     /// True when `url` is on the `base_url` origin.
     pub fn on_origin(&self, url: &str) -> bool {
-        api::origin(url).as_deref() == Some(self.origin.as_str())
+        web::origin(url).as_deref() == Some(self.origin.as_str())
     }
 }
 
 impl Category {
-    /// Reads `query.NAME`. A category the manifest does not declare is searched with its name as the query
-    /// (`fossils` → `fossils`, `sea-shells` → `sea shells`); a declared one with no terms is an error that says
-    /// what the collection holds.
+    /// Reads `query.NAME` of a category `name` ([`config::names`] checked it). A category the manifest does not
+    /// declare is searched with its name as the query (`fossils` → `fossils`, `sea-shells` → `sea shells`); a
+    /// declared one with no terms is an error that says what the collection holds.
     fn from_config(name: &str) -> Result<Self> {
-        if !is_slug(name) {
-            return Err(Error::msg(format!(
-                "config `categories`: `{name}` is not a name of lowercase letters, digits and dashes"
-            )));
-        }
         let key = format!("query.{name}");
         let queries = match config::get(&key) {
             None => vec![name.replace(['-', '_'], " ")],
@@ -131,10 +120,6 @@ impl Category {
         }
         Ok(Self { name: name.to_string(), queries })
     }
-}
-
-fn is_slug(text: &str) -> bool {
-    !text.is_empty() && text.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_')
 }
 
 #[cfg(test)]

@@ -8,7 +8,7 @@ use crate::media;
 use aigc_sdk::collect::{self, NewFile, NewItem};
 use aigc_sdk::dataset::{self, Provenance};
 use aigc_sdk::http::{self, HttpError, Request, Response};
-use aigc_sdk::{Error, Result, config, log};
+use aigc_sdk::{Error, Result, config, log, web};
 use serde_json::json;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -24,7 +24,7 @@ pub struct Settings {
 impl Settings {
     pub fn from_config() -> Result<Self> {
         let base = config::get_or("base_url", "").trim().trim_end_matches('/').to_string();
-        if !base.is_empty() && media::origin(&base).is_none() {
+        if !base.is_empty() && web::origin(&base).is_none() {
             return Err(Error::msg(format!("config `base_url` = `{base}` is not an http(s) URL")));
         }
         let list = config::get_or("list_url", "").trim().to_string();
@@ -44,7 +44,7 @@ impl Settings {
             Some(_) => format!("{base}{list}"),
             None => list,
         };
-        if media::origin(&list_url).is_none() {
+        if web::origin(&list_url).is_none() {
             return Err(Error::msg(format!("config `list_url` = `{list_url}` is not an http(s) URL")));
         }
         let default_licence = Some(config::get_or("default_licence", "").trim().to_string()).filter(|l| !l.is_empty());
@@ -66,11 +66,8 @@ pub fn run(settings: Settings) -> Result<()> {
     let list_url = &settings.list_url;
     let request =
         Request::get(list_url).header("accept", "text/tab-separated-values, text/csv, text/plain;q=0.9, */*;q=0.5");
-    let response =
-        http::fetch(&request).map_err(|e| Error::msg(format!("fetching the list {list_url}: {}", describe(&e))))?;
-    if !response.is_success() {
-        return Err(Error::msg(format!("fetching the list {list_url}: HTTP {}", response.status)));
-    }
+    let response = web::success(http::fetch(&request))
+        .map_err(|why| Error::msg(format!("fetching the list {list_url}: {why}")))?;
     let text =
         String::from_utf8(response.body).map_err(|_| Error::msg(format!("the list {list_url} is not UTF-8 text")))?;
     let list = list::parse(&text);
@@ -151,7 +148,7 @@ fn fetch_entry(settings: &Settings, entry: &Entry, tally: &mut Tally) -> Result<
             {
                 tally.denied.insert(host);
             }
-            skip(describe(&error));
+            skip(error.describe());
             tally.failed += 1;
             return Ok(());
         }
@@ -224,18 +221,4 @@ fn check(settings: &Settings, entry: &Entry, response: Response) -> Result<NewIt
         files: vec![NewFile::new(format!("file.{ext}"), media_type, response.body)],
         parent: None,
     })
-}
-
-/// An HTTP error in words.
-fn describe(error: &HttpError) -> String {
-    match error {
-        HttpError::Denied(why) => format!("denied: {why}"),
-        HttpError::InvalidUrl(why) => format!("invalid URL: {why}"),
-        HttpError::Timeout => "timed out".into(),
-        HttpError::TooLarge(cap) => format!("larger than the host's cap of {cap} bytes"),
-        HttpError::Connect(why) => format!("cannot connect: {why}"),
-        HttpError::TooManyRedirects => "too many redirects".into(),
-        HttpError::NotRecorded(what) => format!("not in the replay: {what}"),
-        HttpError::Other(why) => why.clone(),
-    }
 }

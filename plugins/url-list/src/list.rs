@@ -3,6 +3,7 @@
 //! start with `#` are ignored. A line that cannot be used is reported with its number and skipped; the rest of the
 //! list goes on.
 
+use aigc_sdk::web;
 use std::collections::BTreeMap;
 
 /// One usable line of the list.
@@ -127,7 +128,7 @@ fn entry(line: usize, fields: &[String], header: Option<&[String]>) -> Result<En
     }
     let text = |field: &str| named.get(field).cloned().filter(|v| !v.is_empty());
     let url = text("url").ok_or("no URL")?;
-    if crate::media::origin(&url).is_none() {
+    if web::origin(&url).is_none() {
         return Err(format!("`{url:.200}` is not an absolute http(s) URL"));
     }
     let category = text("category").ok_or_else(|| format!("{url}: no category"))?.to_ascii_lowercase();

@@ -1,5 +1,7 @@
 //! What a fetched file is (media type and file extension, from the Content-Type header, else the URL's extension,
-//! else the first bytes), licence names, and URL helpers.
+//! else the first bytes), licence names, and the host of a URL.
+
+use aigc_sdk::web;
 
 /// Media types that say nothing about the content: the extension or the bytes decide instead.
 const GENERIC: [&str; 5] = [
@@ -69,31 +71,9 @@ pub fn kind(content_type: Option<&str>, url: &str, body: &[u8]) -> (String, Stri
     {
         return (media_type.to_string(), ext);
     }
-    match sniff(body) {
-        Some((media_type, ext)) => (media_type.to_string(), ext.to_string()),
+    match web::sniff(body) {
+        Some((ext, media_type)) => (media_type.to_string(), ext.to_string()),
         None => ("application/octet-stream".to_string(), "bin".to_string()),
-    }
-}
-
-/// The type of a file from its first bytes, for the few formats the course collects.
-fn sniff(body: &[u8]) -> Option<(&'static str, &'static str)> {
-    let start = String::from_utf8_lossy(&body[..body.len().min(512)]).trim_start().to_ascii_lowercase();
-    if body.starts_with(b"glTF") {
-        Some(("model/gltf-binary", "glb"))
-    } else if body.starts_with(b"\x89PNG\r\n\x1a\n") {
-        Some(("image/png", "png"))
-    } else if body.starts_with(&[0xFF, 0xD8, 0xFF]) {
-        Some(("image/jpeg", "jpg"))
-    } else if body.starts_with(b"GIF8") {
-        Some(("image/gif", "gif"))
-    } else if body.len() >= 12 && &body[..4] == b"RIFF" && &body[8..12] == b"WEBP" {
-        Some(("image/webp", "webp"))
-    } else if body.starts_with(b"PK\x03\x04") {
-        Some(("application/zip", "zip"))
-    } else if start.starts_with("<svg") || (start.starts_with("<?xml") && start.contains("<svg")) {
-        Some(("image/svg+xml", "svg"))
-    } else {
-        None
     }
 }
 
@@ -145,26 +125,9 @@ pub fn licence(text: &str) -> (String, Option<String>) {
     (text.to_string(), None)
 }
 
-/// `scheme://host[:port]` of an http(s) URL, lowercased; none for anything odd (user info, backslashes, spaces).
-pub fn origin(url: &str) -> Option<String> {
-    let (scheme, rest) = url.split_once("://")?;
-    let scheme = scheme.to_ascii_lowercase();
-    if scheme != "http" && scheme != "https" {
-        return None;
-    }
-    if url.chars().any(|c| c == '\\' || c.is_whitespace() || c.is_control()) {
-        return None;
-    }
-    let authority = &rest[..rest.find(['/', '?', '#']).unwrap_or(rest.len())];
-    if authority.is_empty() || authority.contains('@') {
-        return None;
-    }
-    Some(format!("{scheme}://{}", authority.to_ascii_lowercase()))
-}
-
 /// `host[:port]` of an http(s) URL, as `--allow-host` takes it.
 pub fn host(url: &str) -> Option<String> {
-    origin(url).and_then(|origin| origin.split_once("://").map(|(_, host)| host.to_string()))
+    web::origin(url).and_then(|origin| origin.split_once("://").map(|(_, host)| host.to_string()))
 }
 
 #[cfg(test)]

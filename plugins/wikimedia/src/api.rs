@@ -1,7 +1,8 @@
 //! The parts of the MediaWiki Action API on Wikimedia Commons the crawler reads (`list=categorymembers`,
 //! `prop=imageinfo`, `formatversion=2`): JSON types with only the fields used, and helpers for the HTML strings of
-//! `extmetadata`, licence codes, image types and URLs.
+//! `extmetadata` and licence codes.
 
+use aigc_sdk::web;
 use serde::Deserialize;
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -221,53 +222,7 @@ pub fn first_link(html: &str) -> Option<String> {
     } else {
         href
     };
-    origin(&url).map(|_| url)
-}
-
-/// The file type of image bytes, by their magic number: `(extension, media type)`.
-pub fn image_type(bytes: &[u8]) -> Option<(&'static str, &'static str)> {
-    if bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
-        Some(("jpg", "image/jpeg"))
-    } else if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
-        Some(("png", "image/png"))
-    } else if bytes.starts_with(b"GIF87a") || bytes.starts_with(b"GIF89a") {
-        Some(("gif", "image/gif"))
-    } else if bytes.len() >= 12 && bytes.starts_with(b"RIFF") && &bytes[8..12] == b"WEBP" {
-        Some(("webp", "image/webp"))
-    } else {
-        None
-    }
-}
-
-/// `scheme://host[:port]` of an http(s) URL, lowercased; none for anything odd (user info, backslashes, spaces).
-pub fn origin(url: &str) -> Option<String> {
-    let (scheme, rest) = url.split_once("://")?;
-    let scheme = scheme.to_ascii_lowercase();
-    if scheme != "http" && scheme != "https" {
-        return None;
-    }
-    if url.chars().any(|c| c == '\\' || c.is_whitespace() || c.is_control()) {
-        return None;
-    }
-    let authority = &rest[..rest.find(['/', '?', '#']).unwrap_or(rest.len())];
-    if authority.is_empty() || authority.contains('@') {
-        return None;
-    }
-    Some(format!("{scheme}://{}", authority.to_ascii_lowercase()))
-}
-
-/// Percent-encodes a query value: letters, digits and `-._~` stay, every other byte becomes `%XX` (a space is
-/// `%20`, `|` is `%7C`), as Python's `urllib.parse.quote(value, safe="")` does.
-pub fn encode(value: &str) -> String {
-    let mut out = String::with_capacity(value.len());
-    for b in value.bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
+    web::origin(&url).map(|_| url)
 }
 
 #[cfg(test)]
@@ -327,20 +282,5 @@ mod tests {
         assert_eq!(info.ext("N").as_deref(), Some("3"));
         assert_eq!(info.ext("Odd"), None);
         assert_eq!(flag(Some("False")), Some(false));
-    }
-
-    #[test]
-    fn sniffs_image_types() {
-        assert_eq!(image_type(&[0xFF, 0xD8, 0xFF, 0xE0]), Some(("jpg", "image/jpeg")));
-        assert_eq!(image_type(b"\x89PNG\r\n\x1a\n...."), Some(("png", "image/png")));
-        assert_eq!(image_type(b"RIFF\0\0\0\0WEBPVP8 "), Some(("webp", "image/webp")));
-        assert_eq!(image_type(b"<html>"), None);
-    }
-
-    #[test]
-    fn encodes_like_python_quote() {
-        assert_eq!(encode("Category:Impressionist paintings"), "Category%3AImpressionist%20paintings");
-        assert_eq!(encode("url|size"), "url%7Csize");
-        assert_eq!(encode("Musée d'Orsay"), "Mus%C3%A9e%20d%27Orsay");
     }
 }

@@ -12,9 +12,10 @@
 use crate::api::{self, ImageInfo, Member, Page};
 use crate::settings::{MAX_INFO_BATCH, Settings, Style};
 use aigc_sdk::collect::{self, NewFile, NewItem};
+use aigc_sdk::crawl::{self, Failure, Progress, State};
 use aigc_sdk::dataset::{self, Provenance};
 use aigc_sdk::http::{self, HttpError, Request, Response};
-use aigc_sdk::{Error, Result, log};
+use aigc_sdk::{Result, log, web};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -31,40 +32,14 @@ const MAXLAG_RETRIES: u32 = 3;
 
 /// Crawls every style; an error only when every style failed (or the dataset refused a write).
 pub fn run(settings: Settings) -> Result<()> {
-    let mut crawl = Crawl {
-        finished: 0,
-        total: settings.per_category.saturating_mul(settings.styles.len() as u64),
-        settings: &settings,
-    };
-    let mut failures = Vec::new();
-    for style in &settings.styles {
-        match crawl.style(style) {
-            Ok(count) => crawl.finished += count.min(settings.per_category),
-            Err(Failure::Fatal(error)) => return Err(error.context(format!("style {}", style.name))),
-            Err(Failure::Style(message)) => {
-                log::error(&format!("{}: {message}; the style ends here", style.name));
-                failures.push(format!("{}: {message}", style.name));
-            }
-        }
-    }
-    if !failures.is_empty() && failures.len() == settings.styles.len() {
-        return Err(Error::msg(format!("every style failed: {}", failures.join("; "))));
-    }
-    Ok(())
-}
-
-/// Why a style ended early.
-enum Failure {
-    /// The source failed (a listing or image info request): logged, and the next style goes on.
-    Style(String),
-    /// The dataset failed: the run stops.
-    Fatal(Error),
-}
-
-impl From<Error> for Failure {
-    fn from(error: Error) -> Self {
-        Self::Fatal(error)
-    }
+    let mut crawl =
+        Crawl { progress: Progress::new(settings.per_category, settings.styles.len()), settings: &settings };
+    crawl::run_categories(
+        "style",
+        &settings.styles,
+        |s| s.name.as_str(),
+        |style| crawl.style(style).map(|count| crawl.progress.finish(count)),
+    )
 }
 
 /// The crawl state of one style, saved as JSON under `cursor.STYLE`.
@@ -103,21 +78,19 @@ struct Candidate {
 
 struct Crawl<'a> {
     settings: &'a Settings,
-    /// Files counted in the styles already finished, for progress.
-    finished: u64,
-    total: u64,
+    /// Files counted over all styles.
+    progress: Progress,
 }
 
 impl Crawl<'_> {
-    /// Crawls one style; the number of its files the dataset holds at the end.
+    /// Crawls one style; the number of its files the dataset holds at the end. A failed listing or image info
+    /// request ends the style ([`Failure::Category`]); a failed write ends the run.
     fn style(&mut self, style: &Style) -> Result<u64, Failure> {
         let target = self.settings.per_category;
-        let mut count = stored_in(&style.name);
+        let mut count = crawl::count_stored(&style.name, "wikimedia:");
         let listing = format!("{}|{}|{}", style.categories.join("|"), self.settings.depth, self.settings.page_size);
-        let key = format!("cursor.{}", style.name);
-        let saved = collect::state(&key)
-            .and_then(|text| serde_json::from_str::<Cursor>(&text).ok())
-            .filter(|cursor| cursor.listing == listing);
+        let state = State::<Cursor>::cursor(&style.name);
+        let saved = state.load().filter(|cursor| cursor.listing == listing);
         let mut cursor = match saved {
             Some(cursor) if cursor.done && (cursor.queue.is_empty() || count >= target) => {
                 log::info(&format!("{}: already done ({count} files)", style.name));
@@ -137,7 +110,7 @@ impl Crawl<'_> {
                 done: false,
             },
         };
-        let save = |cursor: &Cursor| collect::set_state(&key, &serde_json::to_string(cursor).map_err(Error::from)?);
+        let save = |cursor: &Cursor| state.save(cursor);
         let mut tally = Tally::default();
         self.progress(style, count);
         let end = loop {
@@ -153,7 +126,7 @@ impl Crawl<'_> {
             };
             let subcategories = depth < self.settings.depth;
             let url = self.settings.members_url(&category, subcategories, cursor.cont.as_ref());
-            let answer = api_get(&url).map_err(|e| Failure::Style(format!("listing {url}: {e}")))?;
+            let answer = api_get(&url).map_err(|e| Failure::Category(format!("listing {url}: {e}")))?;
             let members: Vec<Value> =
                 answer.pointer("/query/categorymembers").and_then(Value::as_array).cloned().unwrap_or_default();
             let mut files = Vec::new();
@@ -263,7 +236,7 @@ impl Crawl<'_> {
         tally: &mut Tally,
     ) -> Result<bool, Failure> {
         let url = self.settings.info_url(ids);
-        let answer = api_get(&url).map_err(|e| Failure::Style(format!("image info {url}: {e}")))?;
+        let answer = api_get(&url).map_err(|e| Failure::Category(format!("image info {url}: {e}")))?;
         let mut pages: HashMap<u64, Page> = HashMap::new();
         for raw in answer.pointer("/query/pages").and_then(Value::as_array).into_iter().flatten() {
             if let Ok(page) = serde_json::from_value::<Page>(raw.clone())
@@ -439,7 +412,7 @@ impl Crawl<'_> {
     fn progress(&self, style: &Style, count: u64) {
         let target = self.settings.per_category;
         let message = format!("style {}: {count}/{target} files", style.name);
-        log::progress(self.finished + count.min(target), Some(self.total), &message);
+        self.progress.show(count, &message);
     }
 }
 
@@ -454,11 +427,9 @@ enum Skip {
 
 /// The image bytes of a download, with their extension and media type, or why not.
 fn image(answer: Result<Response, HttpError>) -> Result<(Vec<u8>, &'static str, &'static str), String> {
-    let response = answer.map_err(|e| describe(&e))?;
-    if !response.is_success() {
-        return Err(format!("HTTP {}", response.status));
-    }
-    let (ext, media_type) = api::image_type(&response.body).ok_or("not a JPEG, PNG, GIF or WebP file")?;
+    let response = web::success(answer)?;
+    let (ext, media_type) =
+        web::sniff_only(&response.body, &["jpg", "png", "gif", "webp"]).ok_or("not a JPEG, PNG, GIF or WebP file")?;
     Ok((response.body, ext, media_type))
 }
 
@@ -487,11 +458,7 @@ fn continuation(answer: &Value) -> Option<BTreeMap<String, String>> {
 fn api_get(url: &str) -> Result<Value, String> {
     let mut attempt = 0;
     loop {
-        let response =
-            http::fetch(&Request::get(url).header("accept", "application/json")).map_err(|e| describe(&e))?;
-        if !response.is_success() {
-            return Err(format!("HTTP {}", response.status));
-        }
+        let response = web::success(http::fetch(&Request::get(url).header("accept", "application/json")))?;
         let answer: Value = response.json().map_err(|e| e.to_string())?;
         let Some(error) = answer.get("error") else {
             return Ok(answer);
@@ -520,25 +487,6 @@ fn file_name(title: &str) -> String {
     match name.rsplit_once('.') {
         Some((stem, ext)) if !stem.is_empty() && ext.len() <= 5 => stem.to_string(),
         _ => name.to_string(),
-    }
-}
-
-/// How many items of this plugin the dataset holds in `style`.
-fn stored_in(style: &str) -> u64 {
-    dataset::items(Some(style)).filter(|item| item.source_key.starts_with("wikimedia:")).count() as u64
-}
-
-/// An HTTP error in words.
-fn describe(error: &HttpError) -> String {
-    match error {
-        HttpError::Denied(why) => format!("denied: {why}"),
-        HttpError::InvalidUrl(why) => format!("invalid URL: {why}"),
-        HttpError::Timeout => "timed out".into(),
-        HttpError::TooLarge(cap) => format!("larger than the host's cap of {cap} bytes"),
-        HttpError::Connect(why) => format!("cannot connect: {why}"),
-        HttpError::TooManyRedirects => "too many redirects".into(),
-        HttpError::NotRecorded(what) => format!("not in the replay: {what}"),
-        HttpError::Other(why) => why.clone(),
     }
 }
 

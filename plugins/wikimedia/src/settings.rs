@@ -1,7 +1,7 @@
 //! Configuration: the crawl's settings, the Commons categories of each art style, and the API URLs built from them.
 
 use crate::api;
-use aigc_sdk::{Error, Result, config};
+use aigc_sdk::{Error, Result, config, web};
 use std::collections::BTreeMap;
 
 /// The `licences` default: public domain, CC0, CC BY and CC BY-SA of any version (not NC, not ND, not GFDL-only).
@@ -44,13 +44,11 @@ pub struct Style {
 
 impl Settings {
     pub fn from_config() -> Result<Self> {
-        let base = config::get_or("base_url", "https://commons.wikimedia.org").trim().trim_end_matches('/').to_string();
-        let base_origin = api::origin(&base)
-            .ok_or_else(|| Error::msg(format!("config `base_url` = `{base}` is not an http(s) URL")))?;
+        let (base, base_origin) = config::http_url("base_url", "https://commons.wikimedia.org")?;
         let media = config::get_or("media_url", "https://upload.wikimedia.org").trim().to_string();
         let mut media_origins = vec![base_origin];
         if !media.is_empty() {
-            let origin = api::origin(&media)
+            let origin = web::origin(&media)
                 .ok_or_else(|| Error::msg(format!("config `media_url` = `{media}` is not an http(s) URL")))?;
             media_origins.push(origin);
         }
@@ -59,12 +57,8 @@ impl Settings {
         if styles.is_empty() {
             return Err(Error::msg("config `categories` is empty"));
         }
-        let licences: Vec<String> = config::get("licences")
-            .unwrap_or_else(|| DEFAULT_LICENCES.to_string())
-            .split(',')
-            .map(|l| l.trim().to_ascii_lowercase())
-            .filter(|l| !l.is_empty())
-            .collect();
+        let licences = config::get("licences").unwrap_or_else(|| DEFAULT_LICENCES.to_string());
+        let licences: Vec<String> = config::split_list(&licences).iter().map(|l| l.to_ascii_lowercase()).collect();
         if licences.is_empty() {
             return Err(Error::msg("config `licences` is empty (use `*` for any licence)"));
         }
@@ -99,13 +93,13 @@ impl Settings {
         let mut url = format!(
             "{}?action=query&format=json&formatversion=2&list=categorymembers&cmtitle={}&cmtype={}&cmlimit={}&maxlag={}",
             self.api,
-            api::encode(category),
-            api::encode(types),
+            web::encode(category),
+            web::encode(types),
             self.page_size,
             self.maxlag
         );
         for (key, value) in cont.into_iter().flatten() {
-            url.push_str(&format!("&{key}={}", api::encode(value)));
+            url.push_str(&format!("&{key}={}", web::encode(value)));
         }
         url
     }
@@ -119,10 +113,10 @@ impl Settings {
             "{}?action=query&format=json&formatversion=2&prop=imageinfo&iiprop={}&iiurlwidth={}&iiextmetadatafilter={}\
              &iiextmetadatalanguage=en&pageids={}&maxlag={}",
             self.api,
-            api::encode("url|size|mime|extmetadata"),
+            web::encode("url|size|mime|extmetadata"),
             self.width,
-            api::encode(EXTMETADATA),
-            api::encode(&ids.join("|")),
+            web::encode(EXTMETADATA),
+            web::encode(&ids.join("|")),
             self.maxlag
         )
     }
@@ -134,7 +128,7 @@ impl Settings {
 
     /// Whether images may be fetched from `url` (on `base_url`'s or `media_url`'s origin).
     pub fn media_allowed(&self, url: &str) -> bool {
-        api::origin(url).is_some_and(|origin| self.media_origins.contains(&origin))
+        web::origin(url).is_some_and(|origin| self.media_origins.contains(&origin))
     }
 }
 
@@ -146,7 +140,7 @@ impl Style {
             Some((name, categories)) => (name.trim(), Some(categories.to_string())),
             None => (entry.trim(), config::get(&format!("commons.{}", entry.trim()))),
         };
-        if !is_slug(name) {
+        if !config::is_name(name) {
             return Err(Error::msg(format!(
                 "config `categories`: `{name}` is not a style name of lowercase letters, digits and dashes"
             )));
@@ -167,10 +161,6 @@ impl Style {
         }
         Ok(Self { name: name.to_string(), categories })
     }
-}
-
-fn is_slug(text: &str) -> bool {
-    !text.is_empty() && text.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_')
 }
 
 #[cfg(test)]

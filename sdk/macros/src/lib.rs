@@ -9,7 +9,8 @@ use proc_macro::TokenStream;
 fn world_imports(world: &str) -> Option<&'static [&'static str]> {
     Some(match world {
         "crawler" => &["types", "log", "config", "dataset", "collect", "http"],
-        "cleaner" => &["types", "log", "config", "dataset"],
+        "cleaner" => &["types", "log", "config", "dataset", "model", "annotate"],
+        "annotator" => &["types", "log", "config", "dataset", "model", "annotate"],
         "grader" => &["types", "log", "config", "submission"],
         _ => return None,
     })
@@ -27,7 +28,7 @@ pub fn __export_world(input: TokenStream) -> TokenStream {
     };
     let wit = concat!(env!("CARGO_MANIFEST_DIR"), "/../../wit");
     let Some(imports) = world_imports(world) else {
-        return compile_error(&format!("unknown world `{world}`: expected crawler, cleaner or grader"));
+        return compile_error(&format!("unknown world `{world}`: expected crawler, cleaner, annotator or grader"));
     };
     let with: String = imports
         .iter()
@@ -49,6 +50,14 @@ pub fn __export_world(input: TokenStream) -> TokenStream {
                 }}
             }}"
         ),
+        "annotator" => format!(
+            "impl Guest for __AigcExport {{
+                fn annotate_item(item: ::aigc_sdk::dataset::Item)
+                    -> ::core::result::Result<(), ::aigc_sdk::__private::String> {{
+                    <{ty} as ::aigc_sdk::Annotator>::annotate(item).map_err(|e| e.to_string())
+                }}
+            }}"
+        ),
         "grader" => format!(
             "impl Guest for __AigcExport {{
                 fn grade() -> ::core::result::Result<::aigc_sdk::Report, ::aigc_sdk::__private::String> {{
@@ -56,7 +65,7 @@ pub fn __export_world(input: TokenStream) -> TokenStream {
                 }}
             }}"
         ),
-        other => return compile_error(&format!("unknown world `{other}`: expected crawler, cleaner or grader")),
+        other => return compile_error(&format!("unknown world `{other}`: expected crawler, cleaner, annotator or grader")),
     };
     let code = format!(
         "#[doc(hidden)]

@@ -5,31 +5,19 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
-use std::process::Stdio;
-use std::time::Duration;
 
-use aigc_tests::fixture_server::{FixtureServer, ServerOptions};
-use aigc_tests::{aigc, command, plugins, root};
+use aigc_tests::crawler_harness::{
+    self as harness, categories, ids_and_files, listing, loopback, reference_and_resumed, serve, serve_slowly, strings,
+};
+use aigc_tests::plugins;
 
 fn example(name: &str) -> PathBuf {
-    root().join("examples/artic").join(name)
-}
-
-fn fixtures() -> serde_json::Value {
-    serde_json::from_str(&std::fs::read_to_string(example("expected.json")).unwrap()).unwrap()
+    harness::example("artic", name)
 }
 
 /// `artic:{id}` → (style, artist) of every artwork a default crawl stores.
 fn expected() -> BTreeMap<String, (String, Option<String>)> {
-    fixtures()["items"]
-        .as_object()
-        .unwrap()
-        .iter()
-        .map(|(key, item)| {
-            let style = item["style"].as_str().unwrap().to_string();
-            (key.clone(), (style, item["artist"].as_str().map(String::from)))
-        })
-        .collect()
+    harness::expected_styles_and_artists("artic")
 }
 
 fn expected_styles() -> BTreeMap<String, String> {
@@ -38,48 +26,13 @@ fn expected_styles() -> BTreeMap<String, String> {
 
 /// The ids of one outcome list (`stored`, `no_image`, ...) of one style.
 fn ids(style: &str, list: &str) -> Vec<u64> {
-    fixtures()["styles"][style][list].as_array().unwrap().iter().map(|id| id.as_u64().unwrap()).collect()
+    harness::expected_ids("artic", style, list)
 }
 
 const STYLES: [&str; 4] = ["impressionism", "ukiyo-e", "baroque", "ink-wash"];
 
-/// `dataset ls --json` as source key → item.
-fn listing(ds: &Path) -> BTreeMap<String, serde_json::Value> {
-    let ls = aigc(["dataset", "ls", ds.to_str().unwrap(), "--json"]);
-    ls.assert_ok();
-    ls.json()["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|item| (item["source_key"].as_str().unwrap().to_string(), item.clone()))
-        .collect()
-}
-
-fn categories(listing: &BTreeMap<String, serde_json::Value>) -> BTreeMap<String, String> {
-    listing.iter().map(|(key, item)| (key.clone(), item["category"].as_str().unwrap_or("").to_string())).collect()
-}
-
 fn run(ds: &Path, extra: &[String]) -> aigc_tests::Output {
-    let mut args: Vec<String> = ["run", plugins::ARTIC, "--dataset", ds.to_str().unwrap()].map(String::from).to_vec();
-    args.extend_from_slice(extra);
-    args.push("--json".into());
-    aigc(args)
-}
-
-/// `--set base_url=...`, `--allow-host 127.0.0.1:PORT` and no politeness delay, for a loopback server.
-fn loopback(server: &FixtureServer) -> Vec<String> {
-    vec![
-        "--set".into(),
-        format!("base_url={}", server.base_url()),
-        "--allow-host".into(),
-        format!("127.0.0.1:{}", server.port()),
-        "--delay".into(),
-        "0".into(),
-    ]
-}
-
-fn strings(args: &[&str]) -> Vec<String> {
-    args.iter().map(|s| s.to_string()).collect()
+    harness::run(plugins::ARTIC, ds, extra)
 }
 
 #[test]
@@ -127,7 +80,7 @@ fn replay_stores_the_public_domain_artworks_of_every_style_with_licence_and_arti
 
 #[test]
 fn crawls_a_loopback_server_that_follows_the_real_api() {
-    let server = FixtureServer::start(&example("replay"), ServerOptions::default()).unwrap();
+    let server = serve(&example("replay"));
     let dir = tempfile::tempdir().unwrap();
     let ds = dir.path().join("ds");
     // No iiif_url: the images come from the answers' `config.iiif_url`, which the server rewrote to itself.
@@ -220,7 +173,7 @@ fn the_operator_chooses_the_iiif_server_and_the_width() {
 /// not reached by impressionism's first 8, so ukiyo-e stores it, and keeps it after the full run.
 #[test]
 fn a_larger_per_style_goes_on_where_the_smaller_one_stopped() {
-    let server = FixtureServer::start(&example("replay"), ServerOptions::default()).unwrap();
+    let server = serve(&example("replay"));
     let dir = tempfile::tempdir().unwrap();
     let ds = dir.path().join("ds");
     let shared = format!("artic:{}", ids("ukiyo-e", "elsewhere")[0]);
@@ -250,49 +203,9 @@ fn a_larger_per_style_goes_on_where_the_smaller_one_stopped() {
 
 #[test]
 fn killed_crawls_resume_to_the_same_dataset() {
-    let slow = ServerOptions { delay: Duration::from_millis(25), ..ServerOptions::default() };
-    let server = FixtureServer::start(&example("replay"), slow).unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    let args = |ds: &Path| -> Vec<String> {
-        let mut args: Vec<String> =
-            ["run", plugins::ARTIC, "--dataset", ds.to_str().unwrap(), "--json"].map(String::from).to_vec();
-        args.extend(loopback(&server));
-        args
-    };
-    let reference = dir.path().join("reference");
-    aigc(args(&reference)).assert_ok();
-    let want = listing(&reference);
+    let server = serve_slowly(&example("replay"), 25);
+    let (want, got) = reference_and_resumed(plugins::ARTIC, &server, &[300, 600, 900, 1200, 1500, 1800]);
     assert_eq!(want.len(), expected().len());
-
-    let ds = dir.path().join("killed");
-    let total = want.len() as u64;
-    let mut interrupted_mid_way = Vec::new();
-    for wait_ms in [300u64, 600, 900, 1200, 1500, 1800] {
-        let mut child = command(args(&ds)).stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap();
-        std::thread::sleep(Duration::from_millis(wait_ms));
-        let alive = child.try_wait().unwrap().is_none();
-        child.kill().unwrap(); // SIGKILL on Unix
-        child.wait().unwrap();
-        let items = if ds.join("manifest.sqlite").exists() {
-            let stats = aigc(["dataset", "stats", ds.to_str().unwrap(), "--json"]);
-            stats.assert_ok();
-            stats.json()["items"].as_u64().unwrap()
-        } else {
-            0
-        };
-        if alive && items > 0 && items < total {
-            interrupted_mid_way.push(items);
-        }
-    }
-    assert!(
-        interrupted_mid_way.len() >= 2,
-        "the crawl must really be interrupted mid-way; items after each such kill: {interrupted_mid_way:?} of {total}"
-    );
-    aigc(args(&ds)).assert_ok();
-    let got = listing(&ds);
     assert_eq!(categories(&got), categories(&want), "same items under the same styles, none lost or doubled");
-    let ids_and_files = |ls: &BTreeMap<String, serde_json::Value>| -> BTreeSet<String> {
-        ls.values().map(|item| format!("{} {}", item["id"], item["files"])).collect()
-    };
     assert_eq!(ids_and_files(&got), ids_and_files(&want));
 }

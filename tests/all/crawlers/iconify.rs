@@ -6,11 +6,11 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 
-use aigc_tests::fixture_server::{FixtureServer, ServerOptions};
-use aigc_tests::{aigc, plugins, root};
+use aigc_tests::crawler_harness::{self as harness, expected_json, listing, loopback, run_ok, serve};
+use aigc_tests::plugins;
 
 fn example(name: &str) -> PathBuf {
-    root().join("examples/iconify").join(name)
+    harness::example("iconify", name)
 }
 
 /// One icon the fixtures say a default crawl stores.
@@ -34,8 +34,7 @@ struct Expected {
 }
 
 fn expected() -> Expected {
-    let text = std::fs::read_to_string(example("expected.json")).unwrap();
-    let json: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let json = expected_json("iconify");
     let strings = |value: &serde_json::Value| -> Vec<String> {
         value.as_array().unwrap().iter().map(|v| v.as_str().unwrap().to_string()).collect()
     };
@@ -63,25 +62,9 @@ fn expected() -> Expected {
     out
 }
 
-/// `aigc-host run iconify --dataset DS --json EXTRA...`, which must succeed; its summary.
-fn run(ds: &Path, extra: &[&str]) -> serde_json::Value {
-    let mut args = vec!["run", plugins::ICONIFY, "--dataset", ds.to_str().unwrap(), "--json"];
-    args.extend_from_slice(extra);
-    let out = aigc(args);
-    out.assert_ok();
-    out.json()
-}
-
-/// The stored items by source key, from `dataset ls`.
-fn listing(ds: &Path) -> BTreeMap<String, serde_json::Value> {
-    let ls = aigc(["dataset", "ls", ds.to_str().unwrap(), "--json"]);
-    ls.assert_ok();
-    let json = ls.json();
-    let items = json["items"].as_array().unwrap();
-    let map: BTreeMap<String, serde_json::Value> =
-        items.iter().map(|i| (i["source_key"].as_str().unwrap().to_string(), i.clone())).collect();
-    assert_eq!(map.len(), items.len(), "no source key twice");
-    map
+/// `aigc-host run iconify --dataset DS EXTRA... --json`, which must succeed; its summary.
+fn run<S: AsRef<str>>(ds: &Path, extra: &[S]) -> serde_json::Value {
+    run_ok(plugins::ICONIFY, ds, extra)
 }
 
 /// Every file under the dataset's `blobs/`, by file name: blobs are stored under their SHA-256.
@@ -183,12 +166,10 @@ fn replay_stores_every_expected_icon_as_a_standalone_svg_with_its_licence() {
 
 #[test]
 fn crawls_a_loopback_server_that_follows_the_real_api() {
-    let server = FixtureServer::start(&example("replay"), ServerOptions::default()).unwrap();
+    let server = serve(&example("replay"));
     let dir = tempfile::tempdir().unwrap();
     let ds = dir.path().join("ds");
-    let base = format!("base_url={}", server.base_url());
-    let grant = format!("127.0.0.1:{}", server.port());
-    run(&ds, &["--set", &base, "--allow-host", &grant, "--delay", "0"]);
+    run(&ds, &loopback(&server));
     let items = listing(&ds);
     let want = expected();
     let got: BTreeMap<&str, &str> = items.iter().map(|(k, i)| (k.as_str(), i["category"].as_str().unwrap())).collect();

@@ -4,73 +4,28 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
-use std::process::Stdio;
-use std::time::Duration;
 
-use aigc_tests::fixture_server::{FixtureServer, ServerOptions};
-use aigc_tests::{aigc, command, plugins, root};
+use aigc_tests::crawler_harness::{
+    self as harness, categories, ids_and_files, listing, loopback, reference_and_resumed, serve, serve_slowly,
+};
+use aigc_tests::plugins;
 
 fn example(name: &str) -> PathBuf {
-    root().join("examples/met").join(name)
-}
-
-fn fixtures() -> serde_json::Value {
-    serde_json::from_str(&std::fs::read_to_string(example("expected.json")).unwrap()).unwrap()
+    harness::example("met", name)
 }
 
 /// `met:{objectID}` → (style, artist) of every object a default crawl stores.
 fn expected() -> BTreeMap<String, (String, Option<String>)> {
-    let json = fixtures();
-    json["items"]
-        .as_object()
-        .unwrap()
-        .iter()
-        .map(|(key, item)| {
-            let style = item["style"].as_str().unwrap().to_string();
-            (key.clone(), (style, item["artist"].as_str().map(String::from)))
-        })
-        .collect()
+    harness::expected_styles_and_artists("met")
 }
 
-/// The ids of one outcome list (`stored`, `classification`, ...) of one style.
+/// The ids of one outcome list (`stored`, `no_image`, ...) of one style.
 fn ids(style: &str, list: &str) -> Vec<u64> {
-    fixtures()["styles"][style][list].as_array().unwrap().iter().map(|id| id.as_u64().unwrap()).collect()
+    harness::expected_ids("met", style, list)
 }
 
-/// `dataset ls --json` as source key → item.
-fn listing(ds: &Path) -> BTreeMap<String, serde_json::Value> {
-    let ls = aigc(["dataset", "ls", ds.to_str().unwrap(), "--json"]);
-    ls.assert_ok();
-    ls.json()["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|item| (item["source_key"].as_str().unwrap().to_string(), item.clone()))
-        .collect()
-}
-
-fn categories(listing: &BTreeMap<String, serde_json::Value>) -> BTreeMap<String, String> {
-    listing.iter().map(|(key, item)| (key.clone(), item["category"].as_str().unwrap_or("").to_string())).collect()
-}
-
-fn run(ds: &Path, extra: &[&str]) -> aigc_tests::Output {
-    let mut args = vec!["run", plugins::MET, "--dataset", ds.to_str().unwrap()];
-    args.extend_from_slice(extra);
-    args.push("--json");
-    aigc(args)
-}
-
-/// `--set base_url=...`, `--allow-host 127.0.0.1:PORT` and no politeness delay, for a loopback server.
-fn loopback(server: &FixtureServer) -> Vec<String> {
-    [
-        "--set".into(),
-        format!("base_url={}", server.base_url()),
-        "--allow-host".into(),
-        format!("127.0.0.1:{}", server.port()),
-    ]
-    .into_iter()
-    .chain(["--delay".into(), "0".into()])
-    .collect()
+fn run<S: AsRef<str>>(ds: &Path, extra: &[S]) -> aigc_tests::Output {
+    harness::run(plugins::MET, ds, extra)
 }
 
 #[test]
@@ -120,11 +75,10 @@ fn replay_stores_the_public_domain_paintings_of_every_style_with_licence_and_art
 
 #[test]
 fn crawls_a_loopback_server_that_follows_the_real_api() {
-    let server = FixtureServer::start(&example("replay"), ServerOptions::default()).unwrap();
+    let server = serve(&example("replay"));
     let dir = tempfile::tempdir().unwrap();
     let ds = dir.path().join("ds");
     let args = loopback(&server);
-    let args: Vec<&str> = args.iter().map(String::as_str).collect();
     run(&ds, &args).assert_ok();
     let want: BTreeMap<String, String> = expected().into_iter().map(|(k, (style, _))| (k, style)).collect();
     assert_eq!(categories(&listing(&ds)), want);
@@ -157,7 +111,7 @@ fn crawls_a_loopback_server_that_follows_the_real_api() {
 
 #[test]
 fn large_images_any_classification_and_an_empty_search() {
-    let server = FixtureServer::start(&example("replay"), ServerOptions::default()).unwrap();
+    let server = serve(&example("replay"));
     let dir = tempfile::tempdir().unwrap();
     let ds = dir.path().join("ds");
     let mut args = loopback(&server);
@@ -172,7 +126,6 @@ fn large_images_any_classification_and_an_empty_search() {
         ]
         .map(String::from),
     );
-    let args: Vec<&str> = args.iter().map(String::as_str).collect();
     let out = run(&ds, &args);
     out.assert_ok();
     // Prints and drawings are kept too now; the empty search (`"objectIDs": null`) just ends its style.
@@ -203,13 +156,12 @@ fn large_images_any_classification_and_an_empty_search() {
 /// reached by ukiyo-e's first 3, so ink-wash stores it, and keeps it after the full run.
 #[test]
 fn a_larger_per_style_goes_on_where_the_smaller_one_stopped() {
-    let server = FixtureServer::start(&example("replay"), ServerOptions::default()).unwrap();
+    let server = serve(&example("replay"));
     let dir = tempfile::tempdir().unwrap();
     let ds = dir.path().join("ds");
     let shared = format!("met:{}", ids("ink-wash", "elsewhere")[0]);
     let mut small = loopback(&server);
     small.extend(["--set".to_string(), "per_style=3".to_string()]);
-    let small: Vec<&str> = small.iter().map(String::as_str).collect();
     let out = run(&ds, &small);
     out.assert_ok();
     assert_eq!(out.json()["items_added"], 12);
@@ -222,9 +174,7 @@ fn a_larger_per_style_goes_on_where_the_smaller_one_stopped() {
         let got: BTreeSet<&String> = got.iter().filter(|(_, s)| *s == style).map(|(k, _)| k).collect();
         assert_eq!(got, want[..3].iter().collect(), "{style}: the first 3 it can store, in the search's order");
     }
-    let full = loopback(&server);
-    let full: Vec<&str> = full.iter().map(String::as_str).collect();
-    run(&ds, &full).assert_ok();
+    run(&ds, &loopback(&server)).assert_ok();
     let mut want: BTreeMap<String, String> = expected().into_iter().map(|(k, (style, _))| (k, style)).collect();
     want.insert(shared, "ink-wash".into());
     assert_eq!(categories(&listing(&ds)), want);
@@ -237,49 +187,9 @@ fn a_larger_per_style_goes_on_where_the_smaller_one_stopped() {
 
 #[test]
 fn killed_crawls_resume_to_the_same_dataset() {
-    let slow = ServerOptions { delay: Duration::from_millis(25), ..ServerOptions::default() };
-    let server = FixtureServer::start(&example("replay"), slow).unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    let args = |ds: &Path| -> Vec<String> {
-        let mut args: Vec<String> =
-            ["run", plugins::MET, "--dataset", ds.to_str().unwrap(), "--json"].map(String::from).to_vec();
-        args.extend(loopback(&server));
-        args
-    };
-    let reference = dir.path().join("reference");
-    aigc(args(&reference)).assert_ok();
-    let want = listing(&reference);
+    let server = serve_slowly(&example("replay"), 25);
+    let (want, got) = reference_and_resumed(plugins::MET, &server, &[300, 600, 900, 1200, 1500, 1800]);
     assert_eq!(want.len(), expected().len());
-
-    let ds = dir.path().join("killed");
-    let total = want.len() as u64;
-    let mut interrupted_mid_way = Vec::new();
-    for wait_ms in [300u64, 600, 900, 1200, 1500, 1800] {
-        let mut child = command(args(&ds)).stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap();
-        std::thread::sleep(Duration::from_millis(wait_ms));
-        let alive = child.try_wait().unwrap().is_none();
-        child.kill().unwrap(); // SIGKILL on Unix
-        child.wait().unwrap();
-        let items = if ds.join("manifest.sqlite").exists() {
-            let stats = aigc(["dataset", "stats", ds.to_str().unwrap(), "--json"]);
-            stats.assert_ok();
-            stats.json()["items"].as_u64().unwrap()
-        } else {
-            0
-        };
-        if alive && items > 0 && items < total {
-            interrupted_mid_way.push(items);
-        }
-    }
-    assert!(
-        interrupted_mid_way.len() >= 2,
-        "the crawl must really be interrupted mid-way; items after each such kill: {interrupted_mid_way:?} of {total}"
-    );
-    aigc(args(&ds)).assert_ok();
-    let got = listing(&ds);
     assert_eq!(categories(&got), categories(&want), "same items under the same styles, none lost or doubled");
-    let ids_and_files = |ls: &BTreeMap<String, serde_json::Value>| -> BTreeSet<String> {
-        ls.values().map(|item| format!("{} {}", item["id"], item["files"])).collect()
-    };
     assert_eq!(ids_and_files(&got), ids_and_files(&want));
 }

@@ -5,16 +5,16 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 use aigc_host::store::{Dataset, item_id};
-use aigc_tests::fixture_server::{FixtureServer, ServerOptions};
-use aigc_tests::{Output, aigc, plugins, root};
+use aigc_tests::crawler_harness::{self as harness, categories, listing, loopback, serve};
+use aigc_tests::{Output, plugins};
 use serde_json::Value;
 
 fn example(name: &str) -> PathBuf {
-    root().join("examples/smithsonian").join(name)
+    harness::example("smithsonian", name)
 }
 
 fn expected() -> Value {
-    serde_json::from_str(&std::fs::read_to_string(example("expected.json")).unwrap()).unwrap()
+    harness::expected_json("smithsonian")
 }
 
 /// `smithsonian:{package}` → category, for the packages of `expected.json` under `section`.
@@ -29,23 +29,15 @@ fn keys(section: &str) -> BTreeMap<String, String> {
 
 /// Stored items as source key → category.
 fn stored(ds: &Path) -> BTreeMap<String, String> {
-    let ls = aigc(["dataset", "ls", ds.to_str().unwrap(), "--json"]);
-    ls.assert_ok();
-    ls.json()["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|i| (i["source_key"].as_str().unwrap().to_string(), i["category"].as_str().unwrap().to_string()))
-        .collect()
+    categories(&listing(ds))
 }
 
-/// `aigc-host run smithsonian --dataset DS --replay examples/smithsonian/replay --json ARGS...`
+/// `aigc-host run smithsonian --dataset DS --replay examples/smithsonian/replay --delay 0 ARGS... --json`
 fn replay_run(ds: &Path, args: &[&str]) -> Output {
     let replay = example("replay");
-    let mut all = vec!["run", plugins::SMITHSONIAN, "--dataset", ds.to_str().unwrap()];
-    all.extend(["--replay", replay.to_str().unwrap(), "--delay", "0", "--json"]);
+    let mut all = vec!["--replay", replay.to_str().unwrap(), "--delay", "0"];
     all.extend(args);
-    aigc(all)
+    harness::run(plugins::SMITHSONIAN, ds, &all)
 }
 
 #[test]
@@ -110,13 +102,10 @@ fn replay_stores_each_cc0_package_once_with_its_best_glb() {
 
 #[test]
 fn crawls_a_loopback_server_page_by_page() {
-    let server = FixtureServer::start(&example("replay"), ServerOptions::default()).unwrap();
+    let server = serve(&example("replay"));
     let dir = tempfile::tempdir().unwrap();
     let ds = dir.path().join("ds");
-    let base = format!("base_url={}", server.base_url());
-    let grant = format!("127.0.0.1:{}", server.port());
-    let args = ["run", plugins::SMITHSONIAN, "--dataset", ds.to_str().unwrap(), "--set", &base, "--allow-host", &grant];
-    let out = aigc(args.iter().copied().chain(["--delay", "0", "--json"]));
+    let out = harness::run(plugins::SMITHSONIAN, &ds, &loopback(&server));
     out.assert_ok();
     assert_eq!(stored(&ds), keys("stored"));
     let requests = server.requests();
@@ -147,8 +136,8 @@ fn licence_filter_any_keeps_packages_that_state_another_licence() {
     let mut want = keys("stored");
     want.extend(keys("stored_with_licence_filter_any"));
     assert_eq!(stored(&ds), want);
-    let ls = aigc(["dataset", "ls", ds.to_str().unwrap(), "--json"]).json();
-    let licences: BTreeMap<&str, usize> = ls["items"].as_array().unwrap().iter().fold(BTreeMap::new(), |mut m, i| {
+    let items = listing(&ds);
+    let licences: BTreeMap<&str, usize> = items.values().fold(BTreeMap::new(), |mut m, i| {
         *m.entry(i["licence"].as_str().unwrap_or("none")).or_default() += 1;
         m
     });

@@ -6,18 +6,17 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use aigc_host::store::{Dataset, item_id};
-use aigc_tests::fixture_server::{FixtureServer, ServerOptions};
-use aigc_tests::{Output, aigc, plugins, root};
+use aigc_tests::crawler_harness::{self as harness, listing, serve};
+use aigc_tests::{Output, plugins};
 use serde_json::Value;
 
 fn example(name: &str) -> PathBuf {
-    root().join("examples/url-list").join(name)
+    harness::example("url-list", name)
 }
 
 /// The `expected.json` entry of list `name` (`tsv` or `csv`).
 fn expected(name: &str) -> Value {
-    let text = std::fs::read_to_string(example("expected.json")).unwrap();
-    serde_json::from_str::<Value>(&text).unwrap()["lists"][name].clone()
+    harness::expected_json("url-list")["lists"][name].clone()
 }
 
 /// `url:{url}` → (category, licence, author) of the items list `name` stores, with every origin replaced by
@@ -48,16 +47,10 @@ fn rebase(url: &str, origin: &str) -> String {
 
 /// Stored items as source key → (category, licence, author).
 fn stored(ds: &Path) -> BTreeMap<String, (String, Option<String>, Option<String>)> {
-    let ls = aigc(["dataset", "ls", ds.to_str().unwrap(), "--json"]);
-    ls.assert_ok();
     let text = |v: &Value| v.as_str().map(String::from);
-    ls.json()["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|i| {
-            (text(&i["source_key"]).unwrap(), (text(&i["category"]).unwrap(), text(&i["licence"]), text(&i["author"])))
-        })
+    listing(ds)
+        .into_iter()
+        .map(|(key, i)| (key, (text(&i["category"]).unwrap(), text(&i["licence"]), text(&i["author"]))))
         .collect()
 }
 
@@ -65,13 +58,12 @@ fn stored(ds: &Path) -> BTreeMap<String, (String, Option<String>, Option<String>
 fn replay_run(ds: &Path, name: &str, hosts: &[&str], extra: &[&str]) -> Output {
     let replay = example("replay");
     let list = format!("list_url={}", expected(name)["url"].as_str().unwrap());
-    let mut args = vec!["run", plugins::URL_LIST, "--dataset", ds.to_str().unwrap(), "--set", &list];
-    args.extend(["--replay", replay.to_str().unwrap(), "--delay", "0", "--json"]);
+    let mut args = vec!["--set", &list, "--replay", replay.to_str().unwrap(), "--delay", "0"];
     for host in hosts {
         args.extend(["--allow-host", host]);
     }
     args.extend(extra);
-    aigc(args)
+    harness::run(plugins::URL_LIST, ds, &args)
 }
 
 fn hosts(name: &str) -> Vec<String> {
@@ -123,27 +115,14 @@ fn replay_fetches_every_listed_url_with_its_licence() {
 
 #[test]
 fn crawls_a_csv_list_from_a_loopback_server() {
-    let server = FixtureServer::start(&example("replay"), ServerOptions::default()).unwrap();
+    let server = serve(&example("replay"));
     let dir = tempfile::tempdir().unwrap();
     let ds = dir.path().join("ds");
     let list_url = rebase(expected("csv")["url"].as_str().unwrap(), &server.base_url());
     let list = format!("list_url={list_url}");
     let grant = format!("127.0.0.1:{}", server.port());
-    let out = aigc([
-        "run",
-        plugins::URL_LIST,
-        "--dataset",
-        ds.to_str().unwrap(),
-        "--set",
-        &list,
-        "--set",
-        "default_licence=cc-by-4.0",
-        "--allow-host",
-        &grant,
-        "--delay",
-        "0",
-        "--json",
-    ]);
+    let args = ["--set", &list, "--set", "default_licence=cc-by-4.0", "--allow-host", &grant, "--delay", "0"];
+    let out = harness::run(plugins::URL_LIST, &ds, &args);
     out.assert_ok();
     // The entry without a licence gets default_licence (as an SPDX id); the others keep their own.
     let want: BTreeMap<_, _> = want("csv", Some(&server.base_url()))
@@ -188,7 +167,7 @@ fn entries_on_hosts_not_granted_are_skipped_and_named() {
 fn list_url_is_required() {
     let dir = tempfile::tempdir().unwrap();
     let ds = dir.path().join("ds");
-    let out = aigc(["run", plugins::URL_LIST, "--dataset", ds.to_str().unwrap(), "--json"]);
+    let out = harness::run::<&str>(plugins::URL_LIST, &ds, &[]);
     assert_eq!(out.code, 1, "{out:?}");
     let error = out.json()["error"].as_str().unwrap_or_default().to_string();
     assert!(error.contains("`list_url` is required"), "{error}");

@@ -5,13 +5,15 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
-use std::time::Duration;
 
-use aigc_tests::fixture_server::{FixtureServer, ServerOptions};
-use aigc_tests::{aigc, command, plugins, root};
+use aigc_tests::crawler_harness::{
+    self as harness, expected_json, keys_and_categories as keys, kill_repeatedly, listing, loopback, run_args, run_ok,
+    serve, serve_slowly,
+};
+use aigc_tests::{aigc, plugins};
 
 fn example(name: &str) -> PathBuf {
-    root().join("examples/wikimedia").join(name)
+    harness::example("wikimedia", name)
 }
 
 /// One file the fixtures say a default crawl stores.
@@ -30,8 +32,7 @@ struct Expected {
 }
 
 fn expected() -> Expected {
-    let text = std::fs::read_to_string(example("expected.json")).unwrap();
-    let json: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let json = expected_json("wikimedia");
     let mut out = Expected { items: BTreeMap::new(), skipped: BTreeMap::new() };
     for (style, info) in json["styles"].as_object().unwrap() {
         for file in info["stored"].as_array().unwrap() {
@@ -53,34 +54,9 @@ fn expected() -> Expected {
     out
 }
 
-fn run_args(ds: &Path, extra: &[&str]) -> Vec<String> {
-    let mut args = vec!["run", plugins::WIKIMEDIA, "--dataset", ds.to_str().unwrap(), "--json"];
-    args.extend_from_slice(extra);
-    args.into_iter().map(String::from).collect()
-}
-
-/// `aigc-host run wikimedia --dataset DS --json EXTRA...`, which must succeed; its summary.
+/// `aigc-host run wikimedia --dataset DS EXTRA... --json`, which must succeed; its summary.
 fn run(ds: &Path, extra: &[&str]) -> serde_json::Value {
-    let out = aigc(run_args(ds, extra));
-    out.assert_ok();
-    out.json()
-}
-
-/// The stored items by source key, from `dataset ls`.
-fn listing(ds: &Path) -> BTreeMap<String, serde_json::Value> {
-    let ls = aigc(["dataset", "ls", ds.to_str().unwrap(), "--json"]);
-    ls.assert_ok();
-    let json = ls.json();
-    let items = json["items"].as_array().unwrap();
-    let map: BTreeMap<String, serde_json::Value> =
-        items.iter().map(|i| (i["source_key"].as_str().unwrap().to_string(), i.clone())).collect();
-    assert_eq!(map.len(), items.len(), "no source key twice");
-    map
-}
-
-/// (source key, style) of every stored item.
-fn keys(items: &BTreeMap<String, serde_json::Value>) -> BTreeSet<(String, String)> {
-    items.iter().map(|(k, i)| (k.clone(), i["category"].as_str().unwrap().to_string())).collect()
+    run_ok(plugins::WIKIMEDIA, ds, extra)
 }
 
 fn wanted_keys(want: &Expected) -> BTreeSet<(String, String)> {
@@ -129,12 +105,10 @@ fn replay_stores_every_expected_image_with_licence_and_artist() {
 
 #[test]
 fn crawls_a_loopback_server_that_follows_the_real_api() {
-    let server = FixtureServer::start(&example("replay"), ServerOptions::default()).unwrap();
+    let server = serve(&example("replay"));
     let dir = tempfile::tempdir().unwrap();
     let ds = dir.path().join("ds");
-    let base = format!("base_url={}", server.base_url());
-    let grant = format!("127.0.0.1:{}", server.port());
-    let out = aigc(run_args(&ds, &["--set", &base, "--allow-host", &grant, "--delay", "0"]));
+    let out = harness::run(plugins::WIKIMEDIA, &ds, &loopback(&server));
     out.assert_ok();
     assert_eq!(keys(&listing(&ds)), wanted_keys(&expected()));
     let requests = server.requests();
@@ -165,40 +139,15 @@ fn a_larger_per_category_goes_on_where_a_smaller_one_stopped() {
 
 #[test]
 fn killed_crawls_resume_to_the_same_dataset() {
-    let slow = ServerOptions { delay: Duration::from_millis(20), ..ServerOptions::default() };
-    let server = FixtureServer::start(&example("replay"), slow).unwrap();
-    let base = format!("base_url={}", server.base_url());
-    let grant = format!("127.0.0.1:{}", server.port());
-    let args = |ds: &Path| run_args(ds, &["--set", &base, "--allow-host", &grant, "--delay", "0"]);
+    let server = serve_slowly(&example("replay"), 20);
     let want = wanted_keys(&expected());
     let total = want.len() as u64;
 
     let dir = tempfile::tempdir().unwrap();
     let ds = dir.path().join("killed");
-    let mut interrupted_mid_way = Vec::new();
-    for wait_ms in [400u64, 800, 1200, 1600, 2000, 2400] {
-        let mut child =
-            command(args(&ds)).stdout(std::process::Stdio::null()).stderr(std::process::Stdio::null()).spawn().unwrap();
-        std::thread::sleep(Duration::from_millis(wait_ms));
-        let alive = child.try_wait().unwrap().is_none();
-        child.kill().unwrap(); // SIGKILL on Unix
-        child.wait().unwrap();
-        let items = if ds.join("manifest.sqlite").exists() {
-            let stats = aigc(["dataset", "stats", ds.to_str().unwrap(), "--json"]);
-            stats.assert_ok();
-            stats.json()["items"].as_u64().unwrap()
-        } else {
-            0
-        };
-        if alive && items > 0 && items < total {
-            interrupted_mid_way.push(items);
-        }
-    }
-    assert!(
-        interrupted_mid_way.len() >= 2,
-        "the crawl must really be interrupted mid-way; items after each such kill: {interrupted_mid_way:?} of {total}"
-    );
-    let last = aigc(args(&ds));
+    let args = run_args(plugins::WIKIMEDIA, &ds, &loopback(&server));
+    kill_repeatedly(&args, &ds, &[400, 800, 1200, 1600, 2000, 2400], total);
+    let last = aigc(&args);
     last.assert_ok();
     assert_eq!(keys(&listing(&ds)), want, "same items, none twice, none lost");
 }
