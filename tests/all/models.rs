@@ -183,3 +183,31 @@ fn missing_models_and_devices_are_clear_errors_before_any_item_is_touched() {
     let stats = aigc(["dataset", "stats", ds.to_str().unwrap(), "--json"]).json();
     assert_eq!(stats["by_status"]["pending"], 7, "no verdicts were written");
 }
+
+#[test]
+fn pull_downloads_checks_and_registers_a_zipped_model() {
+    use sha2::Digest;
+    let mut zipped = Vec::new();
+    {
+        let mut zip = zip::ZipWriter::new(std::io::Cursor::new(&mut zipped));
+        let options = zip::write::SimpleFileOptions::default();
+        for f in ["model.json", "model.pt", "tokenizer.json"] {
+            zip.start_file(format!("tiny-clip/{f}"), options).unwrap();
+            std::io::Write::write_all(&mut zip, &std::fs::read(tiny().join("tiny-clip").join(f)).unwrap()).unwrap();
+        }
+        zip.finish().unwrap();
+    }
+    let sha = hex::encode(sha2::Sha256::digest(&zipped));
+    let body = zipped.clone();
+    let server = aigc_tests::http_server::Server::start(move |_| aigc_tests::http_server::Reply::ok(body.clone()));
+    let dir = tempfile::tempdir().unwrap();
+    let models = dir.path().join("models");
+    let url = server.url("/tiny-clip.zip");
+    let wrong = with_models(&models, &["models", "pull", &url, "--sha256", &"0".repeat(64)]);
+    assert_eq!(wrong.code, 1);
+    assert!(wrong.stderr.contains("nothing was registered"), "{}", wrong.stderr);
+    with_models(&models, &["models", "pull", &url, "--sha256", &sha, "--name", "pulled"]).assert_ok();
+    let listed = with_models(&models, &["models", "list", "--json"]).json();
+    assert_eq!(listed["models"][0]["name"], "pulled");
+    assert_eq!(listed["models"][0]["spec"]["task"], "clip");
+}
