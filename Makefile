@@ -66,13 +66,18 @@ demo: build
 # The tests run the real binary, so it is built first; the test build builds every plugin from source.
 test: setup host
 	@if command -v cargo-nextest >/dev/null; then \
-	  $(CARGO) nextest run --release -p aigc-host -p aigc-tests --no-fail-fast; \
+	  $(CARGO) nextest run --release -p aigc-host -p aigc-sdk -p aigc-tests --no-fail-fast; \
 	else \
-	  $(CARGO) test --release -p aigc-host -p aigc-tests --no-fail-fast; \
+	  $(CARGO) test --release -p aigc-host -p aigc-sdk -p aigc-tests --no-fail-fast; \
 	fi
 
-bench: setup host
+bench: setup host bench-crawl
 	$(CARGO) bench -p aigc-tests --bench host_calls
+
+# aigc-host vs Scrapy on a loopback fixture site (bench/crawl/README.md); BENCH_CRAWL_ARGS="--runs 5 --eatmydata".
+.PHONY: bench-crawl
+bench-crawl: host
+	$(PYTHON) bench/crawl/run.py $(BENCH_CRAWL_ARGS)
 
 clean-demo:
 	rm -rf demo-data

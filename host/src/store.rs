@@ -209,6 +209,94 @@ impl Dataset {
         Ok(PutOutcome { id, created: true })
     }
 
+    /// Stores many items with one transaction and batched fsyncs (see [`blobs::Blobs::put_many`]); durable, like
+    /// [`Dataset::put_item`], once it returns. Each item gets its own outcome: an invalid one is refused without
+    /// affecting the others.
+    pub fn put_items(&self, run: Option<RunId>, items: &[NewItem]) -> Result<Vec<Result<PutOutcome>>> {
+        let mut outcomes: Vec<Option<Result<PutOutcome>>> = items.iter().map(|_| None).collect();
+        let mut fresh = Vec::new();
+        {
+            let conn = self.conn();
+            if let Some(run) = run {
+                self.require_run(&conn, run)?;
+            }
+            let mut keys = std::collections::HashSet::new();
+            for (index, item) in items.iter().enumerate() {
+                let checked = validate::new_item(&self.root, item).and_then(|()| {
+                    let id = item_id(&item.source_key);
+                    if let Some(id) = self.existing(&conn, &id, &item.source_key)? {
+                        return Ok(Some(PutOutcome { id, created: false }));
+                    }
+                    if let Some(parent) = &item.parent {
+                        self.require_item(&conn, parent, &format!("parent of item `{}`", item.source_key))?;
+                    }
+                    Ok(None)
+                });
+                match checked {
+                    Ok(Some(outcome)) => outcomes[index] = Some(Ok(outcome)),
+                    // The same key twice in one batch: the first one is stored, the rest are "already there".
+                    Ok(None) if !keys.insert(item.source_key.as_str()) => {
+                        outcomes[index] = Some(Ok(PutOutcome { id: item_id(&item.source_key), created: false }))
+                    }
+                    Ok(None) => fresh.push(index),
+                    Err(e) => outcomes[index] = Some(Err(e)),
+                }
+            }
+        }
+        let datas: Vec<&[u8]> = fresh.iter().flat_map(|&i| items[i].files.iter().map(|f| f.data.as_slice())).collect();
+        let mut hashes = self.blobs.put_many(&datas)?.into_iter();
+
+        let mut conn = self.conn();
+        let action = format!("storing {} items", fresh.len());
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(self.db(&action))?;
+        for &index in &fresh {
+            let item = &items[index];
+            let id = item_id(&item.source_key);
+            let item_hashes: Vec<String> = hashes.by_ref().take(item.files.len()).collect();
+            if let Some(id) = self.existing(&tx, &id, &item.source_key)? {
+                outcomes[index] = Some(Ok(PutOutcome { id, created: false }));
+                continue;
+            }
+            let p = &item.provenance;
+            tx.prepare_cached(&format!(
+                "INSERT INTO items ({ITEM_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)"
+            ))
+            .and_then(|mut insert| {
+                insert.execute(params![
+                    id,
+                    item.source_key,
+                    item.category,
+                    item.title,
+                    p.source_url,
+                    p.licence,
+                    p.licence_url,
+                    p.author,
+                    p.author_url,
+                    item.metadata,
+                    item.parent,
+                    run,
+                    clock::now_rfc3339()
+                ])
+            })
+            .map_err(self.db(&action))?;
+            for (position, (file, sha256)) in item.files.iter().zip(&item_hashes).enumerate() {
+                tx.prepare_cached(
+                    "INSERT INTO files (item_id, position, name, media_type, size, sha256) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                )
+                .and_then(|mut insert| {
+                    insert.execute(params![id, position as i64, file.name, file.media_type, file.data.len() as u64, sha256])
+                })
+                .map_err(self.db(&action))?;
+            }
+            outcomes[index] = Some(Ok(PutOutcome { id, created: true }));
+        }
+        tx.commit().map_err(self.db(&action))?;
+        Ok(outcomes
+            .into_iter()
+            .map(|o| o.unwrap_or_else(|| Err(StoreError::invalid(&self.root, "an item of the batch was skipped"))))
+            .collect())
+    }
+
     /// The id of the item stored under `source_key`, if any; crawlers ask before fetching to skip known items.
     pub fn seen(&self, source_key: &str) -> Result<Option<String>> {
         self.conn()

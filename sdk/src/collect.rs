@@ -10,6 +10,12 @@ pub fn put(item: &NewItem) -> Result<PutResult> {
     Ok(raw::put(item)?)
 }
 
+/// Stores many items at once (one disk round trip for all of them), with one outcome per item in order; prefer
+/// it to a `put` per item when a page of a crawl is ready.
+pub fn put_many(items: &[NewItem]) -> Vec<Result<PutResult>> {
+    raw::put_many(items).into_iter().map(|r| r.map_err(Into::into)).collect()
+}
+
 /// The value this plugin saved under `key` in this dataset.
 pub fn state(key: &str) -> Option<String> {
     raw::state_get(key)

@@ -16,19 +16,7 @@ impl Host for HostState {
     async fn put(&mut self, item: NewItem) -> wasmtime::Result<Result<PutResult, Error>> {
         let dataset = self.dataset_for_collect()?;
         let run = self.ctx.run_id;
-        let new = store::NewItem {
-            source_key: item.source_key,
-            category: item.category,
-            title: item.title,
-            provenance: item.provenance.into(),
-            metadata: item.metadata,
-            files: item
-                .files
-                .into_iter()
-                .map(|f| store::NewFile { name: f.name, media_type: f.media_type, data: f.data })
-                .collect(),
-            parent: item.parent,
-        };
+        let new = convert(item);
         // Blob writes fsync; keep them off the async workers.
         let outcome =
             self.timed(async { tokio::task::spawn_blocking(move || dataset.put_item(run, &new)).await }).await?;
@@ -42,6 +30,37 @@ impl Host for HostState {
             Err(e @ store::StoreError::Invalid { .. }) => Err(Error::Invalid(e.to_string())),
             Err(e) => Err(super::store_error(e)),
         })
+    }
+
+    async fn put_many(&mut self, items: Vec<NewItem>) -> wasmtime::Result<Vec<Result<PutResult, Error>>> {
+        if items.len() > PUT_MANY_CAP {
+            return Err(wasmtime::Error::msg(format!(
+                "put-many was given {} items; the limit is {PUT_MANY_CAP} per call",
+                items.len()
+            )));
+        }
+        let dataset = self.dataset_for_collect()?;
+        let run = self.ctx.run_id;
+        let new: Vec<store::NewItem> = items.into_iter().map(convert).collect();
+        let outcomes =
+            self.timed(async { tokio::task::spawn_blocking(move || dataset.put_items(run, &new)).await }).await?;
+        let outcomes = match outcomes {
+            Ok(outcomes) => outcomes,
+            Err(e) => return Ok(vec![Err(super::store_error(e))]),
+        };
+        Ok(outcomes
+            .into_iter()
+            .map(|outcome| match outcome {
+                Ok(put) => {
+                    let counter =
+                        if put.created { &self.ctx.counters.items_added } else { &self.ctx.counters.items_skipped };
+                    counter.fetch_add(1, Ordering::Relaxed);
+                    Ok(PutResult { id: put.id, created: put.created })
+                }
+                Err(e @ store::StoreError::Invalid { .. }) => Err(Error::Invalid(e.to_string())),
+                Err(e) => Err(super::store_error(e)),
+            })
+            .collect())
     }
 
     async fn state_get(&mut self, key: String) -> wasmtime::Result<Option<String>> {
@@ -62,6 +81,21 @@ impl Host for HostState {
             .timed(async { tokio::task::spawn_blocking(move || dataset.state_set(&plugin, &key, &value)).await })
             .await?;
         Ok(result.map_err(super::store_error))
+    }
+}
+
+/// Most items one `put-many` call may carry.
+const PUT_MANY_CAP: usize = 1000;
+
+fn convert(item: NewItem) -> store::NewItem {
+    store::NewItem {
+        source_key: item.source_key,
+        category: item.category,
+        title: item.title,
+        provenance: item.provenance.into(),
+        metadata: item.metadata,
+        files: item.files.into_iter().map(|f| store::NewFile { name: f.name, media_type: f.media_type, data: f.data }).collect(),
+        parent: item.parent,
     }
 }
 

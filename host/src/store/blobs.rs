@@ -99,6 +99,74 @@ impl Blobs {
         Ok(sha256)
     }
 
+    /// Stores many blobs at once with the same guarantee as [`Blobs::put`] but far fewer serial fsyncs: file
+    /// syncs run in parallel, and each shard directory is synced once for the whole batch. Returns the hashes in
+    /// order. This is what makes a page of a crawl cost about one disk round trip instead of three per item.
+    pub(super) fn put_many(&self, datas: &[&[u8]]) -> Result<Vec<String>, StoreError> {
+        let io_err = |action: String| StoreError::io(&self.root, action);
+        let tmp_dir = self.dir.join(TMP_DIR);
+        fs::create_dir_all(&tmp_dir).map_err(|e| io_err("creating the blob temp dir".into())(e))?;
+        let hashes: Vec<String> = datas.iter().map(|d| sha256_hex(d)).collect();
+        let threads = datas.len().clamp(1, 16);
+        let chunk = datas.len().div_ceil(threads).max(1);
+        let results: Vec<Result<(), StoreError>> = std::thread::scope(|scope| {
+            let handles: Vec<_> = datas
+                .chunks(chunk)
+                .zip(hashes.chunks(chunk))
+                .map(|(datas, hashes)| {
+                    scope.spawn(move || -> Result<(), StoreError> {
+                        for (data, sha256) in datas.iter().zip(hashes) {
+                            self.write_unsynced_dir(data, sha256)?;
+                        }
+                        Ok(())
+                    })
+                })
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| h.join().unwrap_or_else(|_| Err(StoreError::invalid(&self.root, "a blob writer panicked"))))
+                .collect()
+        });
+        results.into_iter().collect::<Result<(), _>>()?;
+        // Now make every rename durable: one sync per shard directory touched, in parallel, then the top.
+        let mut shards: Vec<PathBuf> = hashes.iter().map(|h| self.dir.join(&h[..2])).collect();
+        shards.sort();
+        shards.dedup();
+        let chunk = shards.len().div_ceil(16).max(1);
+        let synced: Vec<io::Result<()>> = std::thread::scope(|scope| {
+            let handles: Vec<_> = shards
+                .chunks(chunk)
+                .map(|dirs| scope.spawn(move || dirs.iter().try_for_each(|d| sync_dir(d))))
+                .collect();
+            handles.into_iter().map(|h| h.join().unwrap_or_else(|_| Err(io::Error::other("panicked")))).collect()
+        });
+        for result in synced {
+            result.map_err(|e| io_err("syncing blob directories".into())(e))?;
+        }
+        sync_dir(&self.dir).map_err(|e| io_err("syncing the blob directory".into())(e))?;
+        Ok(hashes)
+    }
+
+    /// Writes and syncs one blob's bytes and renames it into place; the caller syncs the directories.
+    fn write_unsynced_dir(&self, data: &[u8], sha256: &str) -> Result<(), StoreError> {
+        let dest = self.path(sha256);
+        let shard = self.dir.join(&sha256[..2]);
+        let io_err = |action: &str| StoreError::io(&self.root, format!("{action} blob `{}`", dest.display()));
+        if fs::metadata(&dest).is_ok_and(|m| m.len() == data.len() as u64) {
+            return Ok(());
+        }
+        let mut tmp = tempfile::NamedTempFile::new_in(self.dir.join(TMP_DIR)).map_err(io_err("creating a temp file for"))?;
+        tmp.write_all(data).map_err(io_err("writing"))?;
+        tmp.as_file().sync_all().map_err(io_err("syncing"))?;
+        match fs::create_dir(&shard) {
+            Ok(()) => {}
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {}
+            Err(e) => return Err(io_err("creating the shard directory of")(e)),
+        }
+        tmp.persist(&dest).map_err(|e| io_err("moving into place")(e.error))?;
+        Ok(())
+    }
+
     /// Reads a blob and checks it still hashes to its name, so damaged bytes are reported rather than served.
     pub(super) fn read_verified(&self, sha256: &str) -> Result<Vec<u8>, StoreError> {
         let path = self.path(sha256);

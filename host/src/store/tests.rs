@@ -370,3 +370,30 @@ fn json_output_nests_metadata_and_names_statuses() {
     let stats = serde_json::to_value(ds.stats().unwrap()).unwrap();
     assert_eq!(stats["by_status"]["pending"], 1);
 }
+
+#[test]
+fn put_items_stores_a_batch_like_single_puts() {
+    let (_dir, ds) = dataset();
+    ds.put_item(None, &new_item("k0", Some("a"), vec![file("f", b"zero")])).unwrap();
+    let batch = vec![
+        new_item("k0", Some("a"), vec![file("f", b"zero")]),
+        new_item("k1", Some("a"), vec![file("f", b"one"), file("g", b"shared")]),
+        new_item("k2", Some("b"), vec![file("f", b"shared")]),
+        new_item("k1", Some("a"), vec![file("f", b"one")]),
+        NewItem { metadata: "not json".into(), ..new_item("bad", None, vec![file("f", b"x")]) },
+    ];
+    let outcomes = ds.put_items(None, &batch).unwrap();
+    let created: Vec<Option<bool>> = outcomes.iter().map(|o| o.as_ref().ok().map(|p| p.created)).collect();
+    assert_eq!(created, [Some(false), Some(true), Some(true), Some(false), None]);
+    assert!(matches!(outcomes[4], Err(StoreError::Invalid { .. })));
+    assert_eq!(ds.stats().unwrap().items, 3);
+    let k1 = ds.seen("k1").unwrap().unwrap();
+    assert_eq!(ds.read_file(&k1, "g").unwrap().unwrap(), b"shared");
+    let k2 = ds.seen("k2").unwrap().unwrap();
+    assert_eq!(ds.read_file(&k2, "f").unwrap().unwrap(), b"shared");
+    // Reopening finds everything: the batch was durable when it returned.
+    let root = ds.root().to_path_buf();
+    drop(ds);
+    let again = Dataset::open(&root).unwrap();
+    assert_eq!(again.stats().unwrap().items, 3);
+}

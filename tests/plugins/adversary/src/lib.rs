@@ -75,8 +75,8 @@ impl Crawler for Adversary {
 
 fn put_items() -> Result<()> {
     let count: u32 = config::parse_or("count", 3)?;
-    for i in 0..count {
-        collect::put(&NewItem {
+    // The first half one at a time, the rest in one batch: both paths, the same items.
+    let item = |i: u32| NewItem {
             source_key: format!("adversary:{i}"),
             category: Some("test".into()),
             title: Some(format!("item {i}")),
@@ -90,7 +90,13 @@ fn put_items() -> Result<()> {
             metadata: format!("{{\"i\":{i}}}"),
             files: vec![NewFile::new("data.txt", "text/plain", format!("item {i}").into_bytes())],
             parent: None,
-        })?;
+        };
+    for i in 0..count / 2 {
+        collect::put(&item(i))?;
+    }
+    let batch: Vec<NewItem> = (count / 2..count).map(item).collect();
+    for outcome in collect::put_many(&batch) {
+        outcome?;
     }
     log::info(&format!("put {count} items"));
     Ok(())
