@@ -317,8 +317,41 @@ def main() -> None:
             log(f"kept {work}")
 
 
+def check_parity(work: Path, python: Path, count: int = 8) -> float:
+    """Both sides compute the same embeddings: the plugin stores the first component of each normalised embedding
+    (`--set store=true`) for `count` images; torch_direct.py computes them from the files. Returns the max abs diff."""
+    folder = work / "parity-images"
+    if not (work / "parity").exists():
+        folder.mkdir(exist_ok=True)
+        for path in sorted((work / "images").glob("*.png"))[:count]:
+            shutil.copyfile(path, folder / path.name)
+        subprocess.run([str(HOST), "dataset", "import", str(work / "parity"), str(folder), "-q"], check=True,
+                       env=env_for("default", AIGC_HOST_MODELS=str(work / "registry")))
+    env = env_for("default", AIGC_HOST_MODELS=str(work / "registry"))
+    subprocess.run([str(HOST), "annotate", str(work / "parity"), "--with", str(WASM), "--jobs", "4", "--device", "cpu",
+                    "--set", "store=true", "-q"], check=True, env=env)
+    listing = json.loads(subprocess.run([str(HOST), "dataset", "ls", str(work / "parity"), "--json"], check=True,
+                                        env=env, capture_output=True, text=True).stdout)
+    host = {}
+    for item in listing["items"]:
+        shown = json.loads(subprocess.run([str(HOST), "dataset", "show", str(work / "parity"), item["id"], "--json"],
+                                          check=True, env=env, capture_output=True, text=True).stdout)
+        [note] = [a for a in shown["annotations"] if a["key"] == "embed_dim"]
+        host[item["files"][0]] = note["score"]
+    direct = json.loads(subprocess.run(
+        [str(python), str(HERE / "torch_direct.py"), "--first-components", "--model", str(work / "bench-clip"),
+         "--images", str(folder)], check=True, capture_output=True, text=True, env=env_for("default")).stdout)
+    if sorted(host) != sorted(direct):
+        die(f"parity check: the host annotated {sorted(host)}, torch embedded {sorted(direct)}")
+    return max(abs(host[name] - direct[name]) for name in direct)
+
+
 def report(args, work: Path, python: Path, jobs: list[int], sizes: list[int], settings: list[str]) -> str:
     images = len(list((work / "images").glob("*.png")))
+    parity = check_parity(work, python)
+    log(f"parity: the plugin's embeddings match direct torch's within {parity:.1e} (first components, 8 images)")
+    if parity > 1e-4:
+        die(f"the two sides do not compute the same embeddings (max abs diff {parity:.2e} > 1e-4)")
     startup_cpu = {s: median([host_run(work, 1, s, dataset="empty")["cpu_seconds"] for _ in range(3)])
                    for s in settings}
     log("aigc-host start-up CPU s (empty dataset, model load): "
@@ -359,7 +392,8 @@ def report(args, work: Path, python: Path, jobs: list[int], sizes: list[int], se
         f"torch {about['torch']}, {os.cpu_count()} CPUs, default intra-op threads {about['threads']} "
         f"(the same libtorch on both sides); {args.runs} rounds, setups shuffled per round. "
         "End to end = PNG bytes read, decoded (host: `image` crate; torch: torchvision decode_png), preprocessed as "
-        "models/README.md says, encode_image, L2-normalised.",
+        f"models/README.md says, encode_image, L2-normalised; both sides give the same embeddings (max abs diff "
+        f"{parity:.1e} on 8 images).",
         "",
         table(setups, results, startup_cpu, refs, ref_any, args.runs),
         "",
