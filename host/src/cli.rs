@@ -329,6 +329,50 @@ pub enum DatasetCommand {
         #[command(flatten)]
         output: JsonArg,
     },
+    /// Export 3D models and their renders: the course's submission zip, Zero123 training folders, or
+    /// Objaverse-like metadata
+    Export(ExportArgs),
+}
+
+#[derive(Debug, Args)]
+#[command(after_help = "Examples:
+  aigc-host dataset export data/3d --format course-zip --group 12 --leader 2023001 --out hand-in/
+  aigc-host dataset export data/3d --format zero123 --out zero123-data
+  aigc-host dataset export data/3d --format objaverse-like --with-files --out objaverse-like")]
+pub struct ExportArgs {
+    /// The dataset directory
+    pub dir: PathBuf,
+    #[arg(long, value_enum)]
+    pub format: crate::export::Format,
+    /// Where to write: a folder (zero123, objaverse-like; for course-zip the zip `<group>_<leader>.zip` goes in
+    /// it) or, for course-zip, the zip file itself
+    #[arg(long, short = 'o', value_name = "PATH")]
+    pub out: PathBuf,
+    /// course-zip: the group number (组号)
+    #[arg(long, value_name = "N")]
+    pub group: Option<String>,
+    /// course-zip: the group leader's student id (组长学号)
+    #[arg(long, value_name = "ID")]
+    pub leader: Option<String>,
+    /// Put dataset category FROM under course category TO (动物/animals, 植物/plants, 文玩/collectibles,
+    /// 游戏形象/game-characters, 动漫形象/anime-characters); `(none)` is items without one; repeatable
+    #[arg(long = "category-map", value_name = "FROM=TO")]
+    pub category_map: Vec<String>,
+    /// The render set to export: random (Zero123's views), ring30 or ring0 (evaluation rings)
+    #[arg(long, value_name = "SET", default_value = "random")]
+    pub set: String,
+    /// Views each model needs: zero123 exports views 000..N-1 of models that have all of them; course-zip warns
+    /// about cleaned items with fewer
+    #[arg(long, value_name = "N", default_value_t = 12)]
+    pub views: usize,
+    /// objaverse-like: copy the model files to `models/<uid>.<ext>` too
+    #[arg(long)]
+    pub with_files: bool,
+    /// Replace an existing non-empty output
+    #[arg(long)]
+    pub force: bool,
+    #[command(flatten)]
+    pub output: JsonArg,
 }
 
 fn default_jobs() -> usize {

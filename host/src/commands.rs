@@ -54,6 +54,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Dataset(DatasetCommand::Import { dir, paths, category, licence, output }) => {
             dataset::import(&dir, &paths, category.as_deref(), licence.as_deref(), output.json, quiet)
         }
+        Command::Dataset(DatasetCommand::Export(args)) => dataset::export(&args, quiet),
         Command::Doctor(output) => doctor::doctor(output.json),
     }
 }

@@ -11,12 +11,14 @@
 //! - [`store`]: the dataset on disk (SQLite manifest plus content-addressed blobs);
 //! - [`submission`]: folders and zip archives handed in for grading, checked and read boundedly;
 //! - [`models`]: libtorch through `tch`;
+//! - [`export`]: 3D models and renders written as the course zip, Zero123 folders or Objaverse-like metadata;
 //! - [`commands`]: what each `aigc-host` subcommand does, on top of the above.
 
 pub mod bindings;
 pub mod capabilities;
 pub mod cli;
 pub mod commands;
+pub mod export;
 pub mod manifest;
 pub mod models;
 pub mod net;

@@ -1,4 +1,4 @@
-//! `aigc-host dataset stats | ls | import`.
+//! `aigc-host dataset stats | ls | show | cat | import | export`.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -258,4 +258,52 @@ pub fn import(
 fn sanitize(name: &str) -> String {
     let cleaned: String = name.chars().map(|c| if matches!(c, '/' | '\\' | '\0') { '_' } else { c }).collect();
     if cleaned.is_empty() || cleaned == "." || cleaned == ".." { "file".to_string() } else { cleaned }
+}
+
+/// `aigc-host dataset export`: the export itself lives in [`crate::export`].
+pub fn export(args: &crate::cli::ExportArgs, quiet: bool) -> anyhow::Result<ExitCode> {
+    let mut category_map = Vec::new();
+    for pair in &args.category_map {
+        let (from, to) = pair
+            .split_once('=')
+            .with_context(|| format!("--category-map `{pair}` is not FROM=TO (e.g. --category-map cars=collectibles)"))?;
+        category_map.push((from.to_string(), to.to_string()));
+    }
+    let options = crate::export::Options {
+        format: args.format,
+        out: args.out.clone(),
+        force: args.force,
+        group: args.group.clone(),
+        leader: args.leader.clone(),
+        category_map,
+        set: args.set.clone(),
+        views: args.views,
+        with_files: args.with_files,
+    };
+    let dataset = Dataset::open(&args.dir)?;
+    let progress = Progress::for_terminal("export", quiet || args.output.json);
+    let summary = crate::export::export(&dataset, &options, progress.as_ref());
+    if let Some(bar) = &progress {
+        bar.finish();
+    }
+    let summary = summary?;
+    if args.output.json {
+        super::print_json(&summary)?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    eprintln!(
+        "exported {} models ({} files, {:.1} MiB) to `{}`; {} skipped",
+        summary.items,
+        summary.files,
+        summary.bytes as f64 / 1048576.0,
+        summary.out,
+        summary.skipped.len()
+    );
+    for skipped in &summary.skipped {
+        eprintln!("  skipped {}: {}", skipped.id, skipped.reason);
+    }
+    for warning in &summary.warnings {
+        eprintln!("  warning: {warning}");
+    }
+    Ok(ExitCode::SUCCESS)
 }
