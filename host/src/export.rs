@@ -281,7 +281,8 @@ fn render_of(item: &Item, key: &str) -> std::result::Result<(String, String, Ren
     let (Some(model), Some(set), Some(view)) = (parts.next(), parts.next(), parts.next()) else {
         return Err(format!("source key `{}` is not render:<model>:<set>:<NNN>", item.source_key));
     };
-    let view: usize = view.parse().map_err(|_| format!("source key `{}`: the view is not a number", item.source_key))?;
+    let view: usize =
+        view.parse().map_err(|_| format!("source key `{}`: the view is not a number", item.source_key))?;
     if item.parent.as_deref() != Some(model) {
         return Err(format!("source key `{}` names model `{model}` but the item's parent differs", item.source_key));
     }

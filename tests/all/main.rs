@@ -5,6 +5,7 @@ mod cli;
 mod crawl;
 mod course_grader;
 mod crawlers;
+mod export;
 mod grading;
 mod http;
 mod models;

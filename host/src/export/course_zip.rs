@@ -31,7 +31,12 @@ pub const RENDERS: &str = "渲染结果";
 /// Formats whose bytes are already compressed: stored, since deflating them costs time and saves nothing.
 const COMPRESSED: &[&str] = &["png", "jpg", "jpeg", "webp", "zip", "usdz", "3mf", "ktx2"];
 
-pub fn write(dataset: &Dataset, collection: &Collection, options: &Options, progress: Option<&Progress>) -> Result<Summary> {
+pub fn write(
+    dataset: &Dataset,
+    collection: &Collection,
+    options: &Options,
+    progress: Option<&Progress>,
+) -> Result<Summary> {
     let map = CategoryMap::new(&options.category_map)?;
     map.require_all(collection.models.iter().map(|m| m.item.category.as_deref()))?;
     collection.require_renders(dataset, &options.set)?;
@@ -212,7 +217,9 @@ struct Writer<'a> {
 
 impl Writer<'_> {
     fn start(&mut self, name: &str, ext: &str, size: u64) -> Result<()> {
-        self.zip.start_file(name, options_for(ext, size)).map_err(|source| ExportError::Zip { path: self.path.clone(), source })
+        self.zip
+            .start_file(name, options_for(ext, size))
+            .map_err(|source| ExportError::Zip { path: self.path.clone(), source })
     }
 
     fn count(&mut self, bytes: u64) {

@@ -20,7 +20,12 @@ use super::{Collection, ExportError, Model, Options, Result, Summary, copy_blob,
 use crate::progress::Progress;
 use crate::store::Dataset;
 
-pub fn write(dataset: &Dataset, collection: &Collection, options: &Options, progress: Option<&Progress>) -> Result<Summary> {
+pub fn write(
+    dataset: &Dataset,
+    collection: &Collection,
+    options: &Options,
+    progress: Option<&Progress>,
+) -> Result<Summary> {
     if collection.models.is_empty() {
         return Err(ExportError::Refused(format!(
             "`{}` holds no 3D models (items with a .glb, .gltf, .zip, .obj, ... file); crawl or import some first",
@@ -58,7 +63,11 @@ pub fn write(dataset: &Dataset, collection: &Collection, options: &Options, prog
             let path = staged.tmp.join(&relative);
             let mut out = BufWriter::new(File::create(&path).map_err(ExportError::io("creating", &path))?);
             summary.bytes += copy_blob(dataset, model.file(), &mut out, &path)?;
-            out.into_inner().map_err(|e| ExportError::Io { action: "writing", path: path.clone(), source: e.into_error() })?;
+            out.into_inner().map_err(|e| ExportError::Io {
+                action: "writing",
+                path: path.clone(),
+                source: e.into_error(),
+            })?;
             summary.files += 1;
             entry["archives"][extension(&model.file().name)]["path"] = Value::from(relative);
         }

@@ -93,7 +93,10 @@ fn temporary(target: &Path, what: &str) -> Result<PathBuf> {
     };
     fs::create_dir_all(&parent).map_err(ExportError::io("creating", &parent))?;
     let name = target.file_name().map(|n| n.to_string_lossy().into_owned()).ok_or_else(|| {
-        ExportError::Refused(format!("`{}` names no file or folder; pass a path like out/12_2023001.zip", target.display()))
+        ExportError::Refused(format!(
+            "`{}` names no file or folder; pass a path like out/12_2023001.zip",
+            target.display()
+        ))
     })?;
     Ok(parent.join(format!(".{name}.{what}-{}", std::process::id())))
 }

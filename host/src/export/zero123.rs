@@ -18,7 +18,12 @@ use super::{Collection, ExportError, Options, Result, Summary, copy_blob, write_
 use crate::progress::Progress;
 use crate::store::Dataset;
 
-pub fn write(dataset: &Dataset, collection: &Collection, options: &Options, progress: Option<&Progress>) -> Result<Summary> {
+pub fn write(
+    dataset: &Dataset,
+    collection: &Collection,
+    options: &Options,
+    progress: Option<&Progress>,
+) -> Result<Summary> {
     collection.require_renders(dataset, &options.set)?;
     output::check_target(&options.out, options.force)?;
     let mut summary = Summary::new(options.format, &options.out);
@@ -43,7 +48,10 @@ pub fn write(dataset: &Dataset, collection: &Collection, options: &Options, prog
             .collect();
         if !missing.is_empty() {
             let have = options.views - missing.len();
-            summary.skip(id, format!("{have} of {} `{}` views (missing {})", options.views, options.set, missing.join(", ")));
+            summary.skip(
+                id,
+                format!("{have} of {} `{}` views (missing {})", options.views, options.set, missing.join(", ")),
+            );
             continue;
         }
         let Some(views) = views else { continue };
@@ -53,7 +61,11 @@ pub fn write(dataset: &Dataset, collection: &Collection, options: &Options, prog
             let png = folder.join(format!("{view:03}.png"));
             let mut out = BufWriter::new(File::create(&png).map_err(ExportError::io("creating", &png))?);
             summary.bytes += copy_blob(dataset, &render.file, &mut out, &png)?;
-            out.into_inner().map_err(|e| ExportError::Io { action: "writing", path: png.clone(), source: e.into_error() })?;
+            out.into_inner().map_err(|e| ExportError::Io {
+                action: "writing",
+                path: png.clone(),
+                source: e.into_error(),
+            })?;
             let npy = folder.join(format!("{view:03}.npy"));
             let bytes = write_npy_f32(&render.rt);
             fs::write(&npy, &bytes).map_err(ExportError::io("writing", &npy))?;
@@ -75,7 +87,8 @@ pub fn write(dataset: &Dataset, collection: &Collection, options: &Options, prog
         )));
     }
     let list = staged.tmp.join("valid_paths.json");
-    let json = serde_json::to_vec(&uids).map_err(|e| ExportError::Refused(format!("cannot write valid_paths.json: {e}")))?;
+    let json =
+        serde_json::to_vec(&uids).map_err(|e| ExportError::Refused(format!("cannot write valid_paths.json: {e}")))?;
     fs::write(&list, &json).map_err(ExportError::io("writing", &list))?;
     summary.files += 1;
     summary.bytes += json.len() as u64;
