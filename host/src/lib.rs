@@ -11,6 +11,7 @@
 //! - [`store`]: the dataset on disk (SQLite manifest plus content-addressed blobs);
 //! - [`submission`]: folders and zip archives handed in for grading, checked and read boundedly;
 //! - [`models`]: libtorch through `tch`;
+//! - [`mesh`] and [`render`]: 3D models read from an item's files, measured, and drawn on the CPU;
 //! - [`export`]: 3D models and renders written as the course zip, Zero123 folders or Objaverse-like metadata;
 //! - [`commands`]: what each `aigc-host` subcommand does, on top of the above.
 
@@ -20,10 +21,12 @@ pub mod cli;
 pub mod commands;
 pub mod export;
 pub mod manifest;
+pub mod mesh;
 pub mod models;
 pub mod net;
 pub mod policy;
 pub mod progress;
+pub mod render;
 pub mod runtime;
 pub mod store;
 pub mod submission;
