@@ -342,6 +342,7 @@ pub enum DatasetCommand {
 pub struct ExportArgs {
     /// The dataset directory
     pub dir: PathBuf,
+    /// The layout to write
     #[arg(long, value_enum)]
     pub format: crate::export::Format,
     /// Where to write: a folder (zero123, objaverse-like; for course-zip the zip `<group>_<leader>.zip` goes in

@@ -416,3 +416,81 @@ fn exports_refuse_what_would_go_wrong_and_say_what_to_do() {
     assert!(out.stderr.contains("no model has all 12 `random` views"), "{}", out.stderr);
     assert!(!f.dir.path().join("z").exists());
 }
+
+/// Export speed on a dataset shaped like a course submission's per-category share: 100 models (the real textured
+/// GLB, 172 KB, each with distinct bytes) with 12 random renders each (512x512 RGBA with a 256x320 noise patch, 330 KB,
+/// so they do not compress away). Prints MB/s for the course zip and the Zero123 folders.
+#[test]
+#[ignore = "benchmark: cargo nextest run --release -p aigc-tests --run-ignored only -E 'test(export_throughput)' --no-capture"]
+fn export_throughput() {
+    const MODELS: usize = 100;
+    let f = Fixture::new();
+    let data = f.data();
+    let dataset = Dataset::create_or_open(&data).unwrap();
+    let base = std::fs::read(meshes::fixture_model("controller-textured.glb")).unwrap();
+    let mut seed = 0x2545_f491_4f6c_dd1du64;
+    let mut noise = move || {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed
+    };
+    let provenance = |url: String| Provenance {
+        source_url: url,
+        licence: Some("MIT".into()),
+        licence_url: None,
+        author: None,
+        author_url: None,
+    };
+    for m in 0..MODELS {
+        // A distinct model file: the GLB with its index appended after the last chunk (readers ignore it).
+        let mut glb = base.clone();
+        glb.extend_from_slice(&(m as u64).to_le_bytes());
+        let model = NewItem {
+            source_key: format!("bench:{m}"),
+            category: Some(["animals", "plants", "antiques", "game-characters", "anime-characters"][m % 5].into()),
+            title: Some(format!("model {m}")),
+            provenance: provenance(format!("https://example.invalid/{m}")),
+            metadata: "{}".into(),
+            files: vec![NewFile { name: "model.glb".into(), media_type: "model/gltf-binary".into(), data: glb }],
+            parent: None,
+        };
+        let id = dataset.put_item(None, &model).unwrap().id;
+        let renders: Vec<NewItem> = (0..12)
+            .map(|view| {
+                let png = meshes::png_rgba(512, 512, |x, y| {
+                    let inside = (128..384).contains(&x) && (96..416).contains(&y);
+                    if inside { (noise() as u32 | 0xff00_0000).to_le_bytes() } else { [0, 0, 0, 0] }
+                });
+                NewItem {
+                    source_key: format!("render:{id}:random:{view:03}"),
+                    category: None,
+                    title: None,
+                    provenance: provenance(format!("aigc-host:render/{id}")),
+                    metadata: json!({"set": "random", "view": view, "camera": camera(view)}).to_string(),
+                    files: vec![NewFile { name: "view.png".into(), media_type: "image/png".into(), data: png }],
+                    parent: Some(id.clone()),
+                }
+            })
+            .collect();
+        for outcome in dataset.put_items(None, &renders).unwrap() {
+            outcome.unwrap();
+        }
+    }
+    drop(dataset);
+    for (format, out) in [("course-zip", f.path("12_2023001.zip")), ("zero123", f.path("zero123"))] {
+        let started = std::time::Instant::now();
+        let result = export(&f, &["--format", format, "--out", &out]);
+        let seconds = started.elapsed().as_secs_f64();
+        result.assert_ok();
+        let summary = result.json();
+        let mb = summary["bytes"].as_f64().unwrap() / 1e6;
+        println!(
+            "{format:>10}: {} models, {} files, {mb:.0} MB in {seconds:.2} s = {:.0} MB/s, {:.0} models/s",
+            summary["items"],
+            summary["files"],
+            mb / seconds,
+            MODELS as f64 / seconds
+        );
+    }
+}

@@ -283,7 +283,7 @@ pub fn checker_png(size: u32, cells: u32) -> Vec<u8> {
 }
 
 /// An 8-bit RGBA PNG whose pixel (x, y) is `pixel(x, y)`.
-pub fn png_rgba(width: u32, height: u32, pixel: impl Fn(u32, u32) -> [u8; 4]) -> Vec<u8> {
+pub fn png_rgba(width: u32, height: u32, mut pixel: impl FnMut(u32, u32) -> [u8; 4]) -> Vec<u8> {
     let mut raw = Vec::with_capacity(((width * 4 + 1) * height) as usize);
     for y in 0..height {
         raw.push(0); // filter: none
