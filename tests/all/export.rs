@@ -418,8 +418,8 @@ fn exports_refuse_what_would_go_wrong_and_say_what_to_do() {
 }
 
 /// Export speed on a dataset shaped like a course submission's per-category share: 100 models (the real textured
-/// GLB, 172 KB, each with distinct bytes) with 12 random renders each (512x512 RGBA with a 256x320 noise patch, 330 KB,
-/// so they do not compress away). Prints MB/s for the course zip and the Zero123 folders.
+/// GLB, 172 KB, each with distinct bytes) with 12 random renders each (512x512 RGBA with a 256x320 noise patch,
+/// 330 KB, so they do not compress away). Prints MB/s for the course zip and the Zero123 folders.
 #[test]
 #[ignore = "benchmark: cargo nextest run --release -p aigc-tests --run-ignored only -E 'test(export_throughput)' --no-capture"]
 fn export_throughput() {

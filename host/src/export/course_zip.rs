@@ -135,7 +135,10 @@ fn zip_path(options: &Options, warnings: &mut Vec<String>) -> Result<PathBuf> {
         )));
     }
     if !is_course_name(&name) {
-        warnings.push(format!("the zip's name `{name}` is not 组号_组长学号.zip (e.g. 12_2023001.zip): the grader's zip-name check will fail"));
+        warnings.push(format!(
+            "the zip's name `{name}` is not 组号_组长学号.zip (e.g. 12_2023001.zip): the grader's zip-name check \
+             will fail"
+        ));
     }
     Ok(out.clone())
 }
