@@ -48,6 +48,8 @@ pub enum Command {
     Models(ModelsCommand),
     /// Grade submissions (zip archives or folders) with an untrusted grader plugin: no network, no other files
     Grade(GradeArgs),
+    /// Render every 3D model of a dataset from many views (CPU, Zero123's cameras), storing each view as an item
+    Render(RenderArgs),
     /// Look at and manage datasets
     #[command(subcommand)]
     Dataset(DatasetCommand),
@@ -249,6 +251,36 @@ pub enum ModelsCommand {
         #[arg(long)]
         name: Option<String>,
     },
+}
+
+#[derive(Debug, Args)]
+#[command(after_help = "Each view is stored as an item with parent = the model, source key
+`render:<model-id>:<set>:<NNN>` (set: random, ring30, ring0), the model's category, one file `view.png`,
+and its camera in the metadata (Blender world->camera RT, intrinsics K). Views already stored are skipped,
+so an interrupted run resumes where it stopped.")]
+pub struct RenderArgs {
+    /// The dataset directory
+    pub dataset: PathBuf,
+    /// Random views per model: uniform directions over the sphere, distance 1.5-2.2 (Zero123's training views)
+    #[arg(long, value_name = "N", default_value_t = 12)]
+    pub views: u32,
+    /// Image width and height in pixels
+    #[arg(long, value_name = "PX", default_value_t = 512)]
+    pub size: u32,
+    /// Seed of the random cameras; each model's cameras derive from it and the model's id
+    #[arg(long, value_name = "S", default_value_t = 0)]
+    pub seed: u64,
+    /// Also render One-2-3-45's evaluation rings: 12 views at 30 degrees elevation and 12 at 0, distance 1.5
+    #[arg(long)]
+    pub rings: bool,
+    /// Models rendered at once (the views of a model are drawn in parallel too)
+    #[arg(long, short = 'j', value_name = "N", default_value_t = default_jobs())]
+    pub jobs: usize,
+    /// Only models of this category
+    #[arg(long, value_name = "C")]
+    pub category: Option<String>,
+    #[command(flatten)]
+    pub output: JsonArg,
 }
 
 #[derive(Debug, Args)]

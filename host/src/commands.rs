@@ -7,6 +7,7 @@ mod doctor;
 mod grade;
 mod inspect;
 mod models;
+mod render;
 mod report;
 mod run;
 mod settings;
@@ -47,6 +48,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Annotate(args) => block_on(clean::annotate(args, quiet)),
         Command::Models(command) => models::models(command),
         Command::Grade(args) => block_on(grade::grade(args)),
+        Command::Render(args) => render::render(&args, quiet),
         Command::Dataset(DatasetCommand::Stats { dir, output }) => dataset::stats(&dir, output.json),
         Command::Dataset(DatasetCommand::Ls { dir, output }) => dataset::ls(&dir, output.json),
         Command::Dataset(DatasetCommand::Show { dir, id, output }) => dataset::show(&dir, &id, output.json),

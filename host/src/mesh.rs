@@ -71,6 +71,9 @@ pub enum MeshError {
     /// A cap in [`Limits`] was reached; the message names it.
     #[error("too large: {0}")]
     Limit(String),
+    /// The dataset could not hand over the item's files.
+    #[error("{0}")]
+    Store(String),
 }
 
 impl MeshError {
@@ -83,6 +86,7 @@ impl MeshError {
             Self::Malformed(_) => "malformed",
             Self::Unsupported(_) => "unsupported",
             Self::Limit(_) => "too-large",
+            Self::Store(_) => "store",
         }
     }
 }
@@ -115,6 +119,28 @@ impl Format {
 /// True when a file of an item may hold a model: a model file itself or an archive that may contain one.
 pub fn is_model_file(name: &str) -> bool {
     Format::of(name).is_some() || name.to_ascii_lowercase().ends_with(".zip")
+}
+
+/// True when a stored item holds a model (and is not itself a render of one).
+pub fn is_model_item(item: &crate::store::Item) -> bool {
+    !item.source_key.starts_with("render:") && item.files.iter().any(|f| is_model_file(&f.name))
+}
+
+/// The bundle of a stored item's files: all of them, since a `.gltf` may name any of them.
+pub fn item_bundle(dataset: &crate::store::Dataset, item: &crate::store::Item, limits: &Limits) -> Result<Bundle, MeshError> {
+    let total: u64 = item.files.iter().map(|f| f.size).sum();
+    if total > limits.total_bytes {
+        return Err(MeshError::Limit(format!("the item's files add up to {total} bytes; the limit is {}", limits.total_bytes)));
+    }
+    let mut files = Vec::with_capacity(item.files.len());
+    for file in &item.files {
+        let data = dataset
+            .read_file(&item.id, &file.name)
+            .map_err(|e| MeshError::Store(e.to_string()))?
+            .ok_or_else(|| MeshError::Missing(format!("item `{}` lists `{}` but has no such file", item.id, file.name)))?;
+        files.push((file.name.clone(), data));
+    }
+    Bundle::new(files, limits)
 }
 
 /// Loads the model among `bundle`'s files (see [`Bundle::find_model`]).

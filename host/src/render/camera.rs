@@ -127,6 +127,14 @@ pub fn random_views(count: u32, seed: u64) -> Vec<View> {
         .collect()
 }
 
+/// The seed of one model's random cameras: a run's seed and the model's id, so models get different cameras
+/// and the same model the same ones in every run with that seed.
+pub fn model_seed(seed: u64, model_id: &str) -> u64 {
+    use sha2::Digest;
+    let digest = sha2::Sha256::digest(format!("{seed}:{model_id}").as_bytes());
+    u64::from_le_bytes([digest[0], digest[1], digest[2], digest[3], digest[4], digest[5], digest[6], digest[7]])
+}
+
 /// One-2-3-45's evaluation ring: 12 views, azimuth 0, 30, ..., 330 degrees, at the set's elevation, distance 1.5.
 pub fn ring_views(set: ViewSet) -> Vec<View> {
     let elevation = if set == ViewSet::Ring30 { 30.0 } else { 0.0 };
