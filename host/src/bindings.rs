@@ -59,5 +59,5 @@ pub mod grader {
 }
 
 pub use crawler::aigc::plugin::{collect, config, dataset, http, log, types};
-pub use cleaner::aigc::plugin::{annotate, model};
+pub use cleaner::aigc::plugin::{annotate, mesh, model};
 pub use grader::aigc::plugin::submission;

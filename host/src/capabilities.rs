@@ -10,6 +10,7 @@ pub mod config;
 pub mod dataset;
 pub mod http;
 pub mod log;
+pub mod mesh;
 pub mod model;
 pub mod submission;
 

@@ -54,6 +54,7 @@ mod error;
 pub mod http;
 pub mod log;
 mod manifest;
+pub mod mesh;
 pub mod model;
 pub mod submission;
 pub mod web;

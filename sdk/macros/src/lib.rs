@@ -9,7 +9,7 @@ use proc_macro::TokenStream;
 fn world_imports(world: &str) -> Option<&'static [&'static str]> {
     Some(match world {
         "crawler" => &["types", "log", "config", "dataset", "collect", "http"],
-        "cleaner" => &["types", "log", "config", "dataset", "model", "annotate"],
+        "cleaner" => &["types", "log", "config", "dataset", "model", "annotate", "mesh"],
         "annotator" => &["types", "log", "config", "dataset", "model", "annotate"],
         "grader" => &["types", "log", "config", "submission"],
         _ => return None,
