@@ -270,7 +270,8 @@ pub struct RenderArgs {
     /// Seed of the random cameras; each model's cameras derive from it and the model's id
     #[arg(long, value_name = "S", default_value_t = 0)]
     pub seed: u64,
-    /// Also render One-2-3-45's evaluation rings: 12 views at 30 degrees elevation and 12 at 0, distance 1.5
+    /// Also render One-2-3-45's evaluation rings: 12 views at 30 degrees elevation and 12 at 0 (its distance 1.5 for
+    /// an object 0.8 across, so 1.875 for the unit-size object)
     #[arg(long)]
     pub rings: bool,
     /// Models rendered at once (the views of a model are drawn in parallel too)

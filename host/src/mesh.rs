@@ -127,17 +127,24 @@ pub fn is_model_item(item: &crate::store::Item) -> bool {
 }
 
 /// The bundle of a stored item's files: all of them, since a `.gltf` may name any of them.
-pub fn item_bundle(dataset: &crate::store::Dataset, item: &crate::store::Item, limits: &Limits) -> Result<Bundle, MeshError> {
+pub fn item_bundle(
+    dataset: &crate::store::Dataset,
+    item: &crate::store::Item,
+    limits: &Limits,
+) -> Result<Bundle, MeshError> {
     let total: u64 = item.files.iter().map(|f| f.size).sum();
     if total > limits.total_bytes {
-        return Err(MeshError::Limit(format!("the item's files add up to {total} bytes; the limit is {}", limits.total_bytes)));
+        return Err(MeshError::Limit(format!(
+            "the item's files add up to {total} bytes; the limit is {}",
+            limits.total_bytes
+        )));
     }
     let mut files = Vec::with_capacity(item.files.len());
     for file in &item.files {
-        let data = dataset
-            .read_file(&item.id, &file.name)
-            .map_err(|e| MeshError::Store(e.to_string()))?
-            .ok_or_else(|| MeshError::Missing(format!("item `{}` lists `{}` but has no such file", item.id, file.name)))?;
+        let data =
+            dataset.read_file(&item.id, &file.name).map_err(|e| MeshError::Store(e.to_string()))?.ok_or_else(|| {
+                MeshError::Missing(format!("item `{}` lists `{}` but has no such file", item.id, file.name))
+            })?;
         files.push((file.name.clone(), data));
     }
     Bundle::new(files, limits)

@@ -96,10 +96,8 @@ impl Normalised {
                 }
             })
             .collect();
-        let bbox = (
-            std::array::from_fn(|k| lo[k] * scale + offset[k]),
-            std::array::from_fn(|k| hi[k] * scale + offset[k]),
-        );
+        let bbox =
+            (std::array::from_fn(|k| lo[k] * scale + offset[k]), std::array::from_fn(|k| hi[k] * scale + offset[k]));
         Ok(Self { primitives, bbox, scale, offset, triangles })
     }
 
@@ -107,11 +105,11 @@ impl Normalised {
     pub fn corners(&self) -> [[f64; 3]; 8] {
         let (lo, hi) = self.bbox;
         std::array::from_fn(|i| {
-            [if i & 1 == 0 { lo[0] } else { hi[0] }, if i & 2 == 0 { lo[1] } else { hi[1] }, if i & 4 == 0 {
-                lo[2]
-            } else {
-                hi[2]
-            }]
+            [
+                if i & 1 == 0 { lo[0] } else { hi[0] },
+                if i & 2 == 0 { lo[1] } else { hi[1] },
+                if i & 4 == 0 { lo[2] } else { hi[2] },
+            ]
         })
     }
 }

@@ -8,6 +8,8 @@ mod crawlers;
 mod export;
 mod grading;
 mod http;
+mod mesh;
 mod models;
 mod politeness;
+mod render;
 mod sandbox;

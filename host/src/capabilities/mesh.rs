@@ -8,8 +8,7 @@ use crate::runtime::HostState;
 
 impl Host for HostState {
     async fn facts(&mut self, id: String) -> wasmtime::Result<Result<Facts, Error>> {
-        let dataset =
-            self.ctx.dataset.clone().ok_or_else(|| wasmtime::Error::msg("this run lends no dataset"))?;
+        let dataset = self.ctx.dataset.clone().ok_or_else(|| wasmtime::Error::msg("this run lends no dataset"))?;
         let work = async move {
             tokio::task::spawn_blocking(move || {
                 let item = match dataset.get(&id) {
@@ -66,10 +65,10 @@ impl From<mesh::Facts> for Facts {
             meshes: f.meshes,
             empty_meshes: f.empty_meshes,
             degenerate_faces: f.degenerate_faces,
-            bounds: f.bbox_min.zip(f.bbox_max).map(|(min, max)| Bounds {
-                min: (min[0], min[1], min[2]),
-                max: (max[0], max[1], max[2]),
-            }),
+            bounds: f
+                .bbox_min
+                .zip(f.bbox_max)
+                .map(|(min, max)| Bounds { min: (min[0], min[1], min[2]), max: (max[0], max[1], max[2]) }),
             surface_area: f.surface_area,
             materials: f.materials,
             textures: f

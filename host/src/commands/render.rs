@@ -205,7 +205,12 @@ fn render_model(dataset: &Dataset, item: &Item, args: &RenderArgs, limits: &Limi
     }
 }
 
-fn render_item(model: &Item, scene: &Normalised, view: &View, args: &RenderArgs) -> Result<NewItem, render::RenderError> {
+fn render_item(
+    model: &Item,
+    scene: &Normalised,
+    view: &View,
+    args: &RenderArgs,
+) -> Result<NewItem, render::RenderError> {
     let png = render::render_png(scene, view, args.size)?;
     let metadata = json!({
         "set": view.set.as_str(),

@@ -12,7 +12,10 @@ type Archive = zip::ZipArchive<Cursor<Vec<u8>>>;
 enum Entry {
     Bytes(Vec<u8>),
     /// Entry `index` of archive `archive`, read when asked for.
-    Zipped { archive: usize, index: usize },
+    Zipped {
+        archive: usize,
+        index: usize,
+    },
 }
 
 /// Files by normalised path (`textures/wood.png`); archive entries keep their folders, item files are top level.
@@ -79,7 +82,8 @@ impl Bundle {
 
     /// The bytes at `path` (normalised), read from its archive if it is in one, within the per-file cap.
     pub fn read(&self, path: &str) -> Result<Vec<u8>, MeshError> {
-        let key = normalise(path).ok_or_else(|| MeshError::Missing(format!("`{path}` is not a path inside the item")))?;
+        let key =
+            normalise(path).ok_or_else(|| MeshError::Missing(format!("`{path}` is not a path inside the item")))?;
         match self.entries.get(&key) {
             None => Err(MeshError::Missing(format!("`{path}` is not among the item's files"))),
             Some(Entry::Bytes(data)) => {
@@ -129,8 +133,11 @@ impl Bundle {
             return Ok(path);
         }
         let base = decoded.rsplit(['/', '\\']).next().unwrap_or(&decoded).to_ascii_lowercase();
-        let mut same: Vec<&String> =
-            self.entries.keys().filter(|p| p.rsplit('/').next().is_some_and(|n| n.to_ascii_lowercase() == base)).collect();
+        let mut same: Vec<&String> = self
+            .entries
+            .keys()
+            .filter(|p| p.rsplit('/').next().is_some_and(|n| n.to_ascii_lowercase() == base))
+            .collect();
         match (same.pop(), same.is_empty()) {
             (Some(only), true) => Ok(only.clone()),
             _ => Err(missing()),

@@ -203,6 +203,12 @@ fn classify(error: gltf::Error, path: &str) -> MeshError {
         gltf::Error::Binary(e) => MeshError::Malformed(format!("`{path}` is not a valid GLB ({e})")),
         gltf::Error::Deserialize(e) => MeshError::Malformed(format!("`{path}` is not valid glTF JSON ({e})")),
         gltf::Error::Validation(errors) => {
+            // A required extension the parser does not know (Draco, meshopt, KTX2 textures) is not a broken file.
+            if let Some((at, _)) = errors.iter().find(|(at, _)| at.as_str().starts_with("extensionsRequired")) {
+                return MeshError::Unsupported(format!(
+                    "`{path}` requires an extension this host does not read ({at})"
+                ));
+            }
             let first: Vec<String> = errors.iter().take(3).map(|(at, e)| format!("{at}: {e}")).collect();
             MeshError::Malformed(format!("`{path}` fails glTF validation ({})", first.join("; ")))
         }
@@ -213,9 +219,8 @@ fn classify(error: gltf::Error, path: &str) -> MeshError {
 /// The bytes a buffer or image URI names: a `data:` URI, or a file of the bundle relative to the model.
 fn fetch(budget: &Budget, from: &str, uri: &str) -> Result<Vec<u8>, MeshError> {
     if let Some(rest) = uri.strip_prefix("data:") {
-        let (header, data) = rest
-            .split_once(',')
-            .ok_or_else(|| MeshError::Malformed(format!("a data URI in `{from}` has no comma")))?;
+        let (header, data) =
+            rest.split_once(',').ok_or_else(|| MeshError::Malformed(format!("a data URI in `{from}` has no comma")))?;
         if !header.ends_with(";base64") {
             return Ok(super::bundle::percent_decode(data).into_bytes());
         }
@@ -308,7 +313,9 @@ impl Reader<'_> {
         }
         let buffers = self.buffers;
         let reader = primitive.reader(|b| buffers.get(b.index()).map(Vec::as_slice));
-        let outside = |what: &str| MeshError::Truncated(format!("the {what} of a primitive of `{path}` lie outside their buffer"));
+        let outside = |what: &str| {
+            MeshError::Truncated(format!("the {what} of a primitive of `{path}` lie outside their buffer"))
+        };
         let mut positions: Vec<[f32; 3]> = reader.read_positions().ok_or_else(|| outside("positions"))?.collect();
         if positions.len() != count {
             return Err(outside("positions"));
@@ -352,11 +359,11 @@ impl Reader<'_> {
             let v = *p;
             *p = std::array::from_fn(|r| world[0][r] * v[0] + world[1][r] * v[1] + world[2][r] * v[2] + world[3][r]);
         }
-        let linear = [[world[0][0], world[0][1], world[0][2]], [world[1][0], world[1][1], world[1][2]], [
-            world[2][0],
-            world[2][1],
-            world[2][2],
-        ]];
+        let linear = [
+            [world[0][0], world[0][1], world[0][2]],
+            [world[1][0], world[1][1], world[1][2]],
+            [world[2][0], world[2][1], world[2][2]],
+        ];
         let det = determinant(&linear);
         if let Some(inverse) = inverse(&linear, det) {
             // Normals transform by the inverse transpose: n' = (M^-1)^T n.

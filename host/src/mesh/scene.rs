@@ -71,7 +71,13 @@ pub struct Material {
 
 impl Default for Material {
     fn default() -> Self {
-        Self { name: None, base_color: [0.8, 0.8, 0.8, 1.0], texture: None, double_sided: false, alpha: AlphaMode::Opaque }
+        Self {
+            name: None,
+            base_color: [0.8, 0.8, 0.8, 1.0],
+            texture: None,
+            double_sided: false,
+            alpha: AlphaMode::Opaque,
+        }
     }
 }
 

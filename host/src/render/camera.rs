@@ -20,8 +20,10 @@ pub const SENSOR_MM: f64 = 32.0;
 /// Zero123's camera distances.
 pub const RADIUS_MIN: f64 = 1.5;
 pub const RADIUS_MAX: f64 = 2.2;
-/// One-2-3-45's evaluation camera distance.
-pub const RING_RADIUS: f64 = 1.5;
+/// One-2-3-45's evaluation cameras are 1.5 from the origin with the object scaled to 0.8 of the unit box; with
+/// the object at 1 (Zero123's normalisation, used for every set here) the same images need the camera at
+/// 1.5 / 0.8. At 1.5 a unit cube seen face-on would overflow the 49.1-degree frame (0.5 / 1.0 > tan 24.6).
+pub const RING_RADIUS: f64 = 1.5 / 0.8;
 
 /// The horizontal (and vertical: the images are square) field of view, in degrees: 2 atan(16/35) ~ 49.13.
 pub fn fov_deg() -> f64 {
@@ -135,7 +137,8 @@ pub fn model_seed(seed: u64, model_id: &str) -> u64 {
     u64::from_le_bytes([digest[0], digest[1], digest[2], digest[3], digest[4], digest[5], digest[6], digest[7]])
 }
 
-/// One-2-3-45's evaluation ring: 12 views, azimuth 0, 30, ..., 330 degrees, at the set's elevation, distance 1.5.
+/// One-2-3-45's evaluation ring: 12 views, azimuth 0, 30, ..., 330 degrees, at the set's elevation, at
+/// [`RING_RADIUS`].
 pub fn ring_views(set: ViewSet) -> Vec<View> {
     let elevation = if set == ViewSet::Ring30 { 30.0 } else { 0.0 };
     (0..12).map(|i| View::at(set, i, RING_RADIUS, elevation, f64::from(i) * 30.0)).collect()

@@ -159,12 +159,8 @@ fn clip_near(corners: &[[f32; 3]; 3], out: &mut [ScreenVertex; 4], camera: &Came
     let mut count = 0;
     let mut emit = |p: [f32; 3], bary: [f32; 3]| {
         let w = -p[2];
-        out[count] = ScreenVertex {
-            x: camera.c + camera.f * p[0] / w,
-            y: camera.c - camera.f * p[1] / w,
-            inv_w: 1.0 / w,
-            bary,
-        };
+        out[count] =
+            ScreenVertex { x: camera.c + camera.f * p[0] / w, y: camera.c - camera.f * p[1] / w, inv_w: 1.0 / w, bary };
         count += 1;
     };
     for i in 0..3 {
