@@ -130,15 +130,35 @@ pub(super) fn draw(scene: &Normalised, view: &View, size: u32, ss: u32) -> image
     for y in 0..size {
         for x in 0..size {
             let mut sum = [0.0f32; 4];
-            for sy in 0..ss {
-                for sx in 0..ss {
-                    let index = ((y * ss + sy) as usize) * n + (x * ss + sx) as usize;
-                    if let Some(hit) = hits[index] {
-                        let [r, g, b, a] = shade(scene, &camera, hit);
-                        sum[0] += r * a;
-                        sum[1] += g * a;
-                        sum[2] += b * a;
-                        sum[3] += a;
+            let first = hits[(y * ss) as usize * n + (x * ss) as usize];
+            let index = |sx: u32, sy: u32| ((y * ss + sy) as usize) * n + (x * ss + sx) as usize;
+            let same = first.is_some_and(|f| {
+                (0..ss)
+                    .all(|sy| (0..ss).all(|sx| hits[index(sx, sy)].is_some_and(|h| h.prim == f.prim && h.tri == f.tri)))
+            });
+            if let (true, Some(f)) = (same, first) {
+                // Inside one triangle (most pixels): shade once at the samples' mean, as a GPU's MSAA does.
+                let (mut b1, mut b2) = (0.0, 0.0);
+                for sy in 0..ss {
+                    for sx in 0..ss {
+                        if let Some(h) = hits[index(sx, sy)] {
+                            b1 += h.b1;
+                            b2 += h.b2;
+                        }
+                    }
+                }
+                let [r, g, b, a] = shade(scene, &camera, Hit { b1: b1 / per_pixel, b2: b2 / per_pixel, ..f });
+                sum = [r * a * per_pixel, g * a * per_pixel, b * a * per_pixel, a * per_pixel];
+            } else {
+                for sy in 0..ss {
+                    for sx in 0..ss {
+                        if let Some(hit) = hits[index(sx, sy)] {
+                            let [r, g, b, a] = shade(scene, &camera, hit);
+                            sum[0] += r * a;
+                            sum[1] += g * a;
+                            sum[2] += b * a;
+                            sum[3] += a;
+                        }
                     }
                 }
             }
