@@ -155,6 +155,15 @@ fn textures_are_drawn() {
     // From behind, the quad is still drawn (Cycles draws both sides), lit from the side it is seen.
     let back = render::render(&quad, &View::at(ViewSet::Random, 0, 2.0, 0.0, 90.0), 256).unwrap();
     assert!(back.pixels().filter(|p| p[3] == 255).count() > 1000);
+    // A textured cube from above at an angle: three faces, each with its checker.
+    let cube = normalised(&meshes::textured_cube_model());
+    let oblique = render::render(&cube, &View::at(ViewSet::Random, 0, 2.2, 35.0, 30.0), 512).unwrap();
+    if let Ok(dir) = std::env::var("AIGC_DEBUG_RENDERS") {
+        oblique.save(format!("{dir}/textured_cube.png")).unwrap();
+    }
+    let opaque: Vec<[u8; 4]> = oblique.pixels().filter(|p| p[3] == 255).map(|p| p.0).collect();
+    assert!(opaque.iter().filter(|p| p[0] < 40).count() > opaque.len() / 5);
+    assert!(opaque.iter().filter(|p| p[0] > 120).count() > opaque.len() / 5);
 }
 
 #[test]
