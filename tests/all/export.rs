@@ -365,6 +365,13 @@ fn the_objaverse_like_export_has_licences_and_the_model_files() {
         assert_eq!(hex::encode(Sha256::digest(&copied)), file.sha256);
         assert!(entry["renders"]["random"].as_u64().unwrap() >= 1);
     }
+    // Imports report no counts, so the host measured them: the cube has 12 triangles on 24 vertices.
+    let cube = metadata.values().find(|e| e["name"] == "cube.glb").unwrap();
+    assert_eq!(
+        (&cube["faceCount"], &cube["vertexCount"], &cube["countsFrom"]),
+        (&json!(12), &json!(24), &json!("aigc-host"))
+    );
+    assert!(metadata.values().all(|e| e["faceCount"].as_u64().unwrap() > 0), "{metadata:#?}");
     let courses: Vec<&str> = metadata.values().filter_map(|e| e["courseCategory"].as_str()).collect();
     assert!(courses.contains(&"collectibles") && courses.contains(&"anime-characters"), "{courses:?}");
 }
@@ -415,6 +422,64 @@ fn exports_refuse_what_would_go_wrong_and_say_what_to_do() {
     assert_eq!(out.code, 1);
     assert!(out.stderr.contains("no model has all 12 `random` views"), "{}", out.stderr);
     assert!(!f.dir.path().join("z").exists());
+}
+
+/// The whole pipeline with the real renderer: import procedural and real models, `aigc-host render`, then export
+/// and grade. The exported cameras are the renderer's: the `.npy` files hold the stored `rt`, and with the stored
+/// `k` they put the origin (the centre of the normalised object) at the image centre, at the stored distance.
+#[test]
+fn real_renders_export_to_a_course_zip_the_grader_accepts_and_to_zero123() {
+    let mut f = Fixture::new();
+    f.stage("cc0", "animals", "cube.glb", &meshes::glb(&meshes::cube_model()));
+    f.stage("cc0", "plants", "quad.zip", &meshes::sketchfab_zip(&meshes::textured_quad_model()));
+    let obj = meshes::obj_files(&Model { texture: None, ..meshes::cube_model() }, "box");
+    let plain: String = String::from_utf8(obj[0].1.clone())
+        .unwrap()
+        .lines()
+        .filter(|l| !l.starts_with("mtllib") && !l.starts_with("usemtl"))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    f.stage("cc0", "antiques", "box.obj", plain.as_bytes());
+    f.stage("cc0", "game-characters", "two-cubes.glb", &meshes::glb(&meshes::two_cubes_model()));
+    f.stage("cc0", "anime-characters", "hand.glb", &std::fs::read(meshes::fixture_model("hand.glb")).unwrap());
+    f.import("cc0", "CC0-1.0");
+    let data = f.data().display().to_string();
+    let rendered = aigc(["render", &data, "--views", "2", "--size", "64", "--json"]);
+    rendered.assert_ok();
+    let rendered = rendered.json();
+    assert_eq!((&rendered["failed"], &rendered["views"]), (&json!(0), &json!(10)), "{rendered:#}");
+
+    let zip = f.path("12_2023001.zip");
+    export(&f, &["--format", "course-zip", "--views", "2", "--out", &zip]).assert_ok();
+    let graded = grade(Path::new(&zip), &["--set", "min_per_category=1", "--set", "min_renders=2"]);
+    assert_eq!(failing_checks(&graded), Vec::<String>::new(), "{graded:#}");
+    assert_eq!(graded["score"], 100.0);
+
+    let out_dir = f.dir.path().join("zero123");
+    let out = export(&f, &["--format", "zero123", "--views", "2", "--out", out_dir.to_str().unwrap()]);
+    out.assert_ok();
+    assert_eq!(out.json()["items"], 5);
+    let dataset = Dataset::open(&f.data()).unwrap();
+    for uid in &f.models {
+        for view in 0..2 {
+            let render = dataset.get(&item_id(&format!("render:{uid}:random:{view:03}"))).unwrap().unwrap();
+            let png = std::fs::read(out_dir.join(uid).join(format!("{view:03}.png"))).unwrap();
+            assert_eq!(png, dataset.read_file(&render.id, "view.png").unwrap().unwrap());
+            let rt = read_npy_3x4(&std::fs::read(out_dir.join(uid).join(format!("{view:03}.npy"))).unwrap());
+            let camera: Value = serde_json::from_str::<Value>(&render.metadata).unwrap()["camera"].clone();
+            for r in 0..3 {
+                for c in 0..4 {
+                    assert_eq!(rt[r][c], camera["rt"][r][c].as_f64().unwrap() as f32, "{uid} view {view}");
+                }
+            }
+            // The origin in camera space is the translation; Blender cameras look down -z, so flip y and z.
+            let (x, y, z) = (rt[0][3], -rt[1][3], -rt[2][3]);
+            let k = |r: usize, c: usize| camera["k"][r][c].as_f64().unwrap() as f32;
+            let (u, v) = (k(0, 0) * x / z + k(0, 2), k(1, 1) * y / z + k(1, 2));
+            assert!((u - 32.0).abs() < 1e-3 && (v - 32.0).abs() < 1e-3, "origin at ({u}, {v})");
+            assert!((z - camera["radius"].as_f64().unwrap() as f32).abs() < 1e-4, "depth {z} vs {camera}");
+        }
+    }
 }
 
 /// Export speed on a dataset shaped like a course submission's per-category share: 100 models (the real textured

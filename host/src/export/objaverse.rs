@@ -7,7 +7,8 @@
 //! ```
 //!
 //! Licences are the SPDX ids the crawlers record (`CC-BY-4.0`, `CC0-1.0`); `attribution` is a ready-made credit
-//! line. Models a rule dropped are left out.
+//! line. Face and vertex counts are the source's where it reports them, else the host measures the model
+//! (`countsFrom` says which). Models a rule dropped are left out.
 
 use std::fs::{self, File};
 use std::io::BufWriter;
@@ -17,6 +18,7 @@ use serde_json::{Map, Value, json};
 use super::category::{COURSE, CategoryMap};
 use super::output::{self, Staged};
 use super::{Collection, ExportError, Model, Options, Result, Summary, copy_blob, extension};
+use crate::mesh::{self, Limits};
 use crate::progress::Progress;
 use crate::store::Dataset;
 
@@ -55,6 +57,9 @@ pub fn write(
             continue;
         }
         let mut entry = annotation(model, collection, &map);
+        if entry["faceCount"].is_null() || entry["vertexCount"].is_null() {
+            measure(dataset, model, &mut entry);
+        }
         if model.item.provenance.licence.is_none() {
             unlicensed += 1;
         }
@@ -89,8 +94,24 @@ pub fn write(
     Ok(summary)
 }
 
+/// Counts the host measures itself (see [`crate::mesh::Facts`]) when the source did not report them; a model the
+/// host cannot read keeps null counts and says why in `countsError`.
+fn measure(dataset: &Dataset, model: &Model, entry: &mut Value) {
+    let limits = Limits::default();
+    match mesh::item_bundle(dataset, &model.item, &limits).and_then(|bundle| mesh::facts(&bundle, &limits)) {
+        Ok(facts) => {
+            entry["faceCount"] = Value::from(facts.faces);
+            entry["vertexCount"] = Value::from(facts.vertices);
+            entry["countsFrom"] = Value::from("aigc-host");
+            entry["textured"] = Value::from(facts.textured);
+            entry["animationCount"] = Value::from(facts.animations);
+        }
+        Err(error) => entry["countsError"] = Value::from(error.to_string()),
+    }
+}
+
 /// One model's entry. Counts come from the source's own metadata (Sketchfab's `faceCount`, `vertexCount`) when
-/// it has them; null otherwise.
+/// it has them, else from [`measure`].
 fn annotation(model: &Model, collection: &Collection, map: &CategoryMap) -> Value {
     let item = &model.item;
     let p = &item.provenance;
@@ -136,6 +157,7 @@ fn annotation(model: &Model, collection: &Collection, map: &CategoryMap) -> Valu
         "tags": tags,
         "faceCount": count("faceCount"),
         "vertexCount": count("vertexCount"),
+        "countsFrom": (count("faceCount").is_some() && count("vertexCount").is_some()).then_some("source"),
         "archives": {extension(&file.name): {"size": file.size, "sha256": file.sha256, "mediaType": file.media_type}},
         "renders": renders,
         "status": model.status,
