@@ -482,6 +482,42 @@ fn real_renders_export_to_a_course_zip_the_grader_accepts_and_to_zero123() {
     }
 }
 
+/// The "done when": a crawled 3D dataset (the Sketchfab replay, GLB archives) is checked by
+/// `mesh-quality`, rendered, exported as the course zip, which the grader accepts, and in Zero123's layout.
+#[test]
+fn a_crawled_dataset_is_checked_rendered_and_exported() {
+    let f = Fixture::new();
+    let data = f.data().display().to_string();
+    let replay = aigc_tests::root().join("examples/sketchfab/replay-with-token").display().to_string();
+    aigc(["run", plugins::SKETCHFAB, "--dataset", &data, "--replay", &replay, "--json"]).assert_ok();
+    // The replay's models are one triangle each: keep them by asking for one face.
+    let cleaned = aigc(["clean", &data, "--rule", plugins::MESH_QUALITY, "--set", "min_faces=1", "--json"]);
+    cleaned.assert_ok();
+    let kept = cleaned.json()["kept"].as_u64().unwrap();
+    assert!(kept > 100, "{}", cleaned.stdout);
+    aigc(["render", &data, "--size", "32", "--json"]).assert_ok();
+
+    let zip = f.path("12_2023001.zip");
+    let out = export(&f, &["--format", "course-zip", "--out", &zip]);
+    out.assert_ok();
+    assert!(out.json()["warnings"].as_array().unwrap().is_empty(), "{}", out.stdout);
+    let graded = grade(Path::new(&zip), &["--set", "min_per_category=20"]);
+    assert_eq!(failing_checks(&graded), Vec::<String>::new(), "{graded:#}");
+    // At the course's own threshold, 500 items per category, every count falls short and nothing else.
+    let course = grade(Path::new(&zip), &[]);
+    let counts =
+        ["count:animals", "count:plants", "count:collectibles", "count:game-characters", "count:anime-characters"];
+    assert_eq!(failing_checks(&course), counts, "{course:#}");
+
+    let out_dir = f.dir.path().join("zero123");
+    let out = export(&f, &["--format", "zero123", "--out", out_dir.to_str().unwrap()]);
+    out.assert_ok();
+    let listed: Vec<String> =
+        serde_json::from_slice(&std::fs::read(out_dir.join("valid_paths.json")).unwrap()).unwrap();
+    assert_eq!(listed.len() as u64, kept);
+    assert_eq!(std::fs::read_dir(out_dir.join(&listed[0])).unwrap().count(), 24, "12 PNGs and 12 .npy files");
+}
+
 /// Export speed on a dataset shaped like a course submission's per-category share: 100 models (the real textured
 /// GLB, 172 KB, each with distinct bytes) with 12 random renders each (512x512 RGBA with a 256x320 noise patch,
 /// 330 KB, so they do not compress away). Prints MB/s for the course zip and the Zero123 folders.
