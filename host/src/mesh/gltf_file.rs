@@ -421,7 +421,7 @@ fn inverse(m: &[[f32; 3]; 3], det: f32) -> Option<[[f32; 3]; 3]> {
         let rows: Vec<usize> = (0..3).filter(|&x| x != r).collect();
         let cols: Vec<usize> = (0..3).filter(|&x| x != c).collect();
         let minor = a(rows[0], cols[0]) * a(rows[1], cols[1]) - a(rows[0], cols[1]) * a(rows[1], cols[0]);
-        if (r + c) % 2 == 0 { minor } else { -minor }
+        if (r + c).is_multiple_of(2) { minor } else { -minor }
     };
     Some(std::array::from_fn(|r| std::array::from_fn(|c| cof(r, c) / det)))
 }

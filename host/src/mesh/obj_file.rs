@@ -14,13 +14,7 @@ pub(super) fn load(bundle: &Bundle, path: &str, limits: &Limits) -> Result<Scene
     let budget = Budget::new(bundle);
     let bytes = budget.read(path)?;
     let warnings = RefCell::new(Vec::new());
-    let options = tobj::LoadOptions {
-        single_index: true,
-        triangulate: true,
-        ignore_points: true,
-        ignore_lines: true,
-        ..Default::default()
-    };
+    let options = tobj::LoadOptions { single_index: true, triangulate: true, ignore_points: true, ignore_lines: true };
     let (models, materials) = tobj::load_obj_buf(&mut Cursor::new(&bytes), &options, |mtl| {
         let name = mtl.to_string_lossy();
         let found = bundle.resolve(path, &name).and_then(|p| budget.read(&p));

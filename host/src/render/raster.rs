@@ -208,7 +208,8 @@ fn raster(
     mut accept: impl FnMut(f32, f32) -> Option<Hit>,
 ) {
     let area = edge(v[0].x, v[0].y, v[1].x, v[1].y, v[2].x, v[2].y);
-    if !(area.abs() > 1e-12) {
+    // NaN areas (from degenerate projections) fail this test too.
+    if area.abs().partial_cmp(&1e-12) != Some(std::cmp::Ordering::Greater) {
         return;
     }
     let min_x = v.iter().map(|p| p.x).fold(f32::INFINITY, f32::min).floor().max(0.0) as usize;
