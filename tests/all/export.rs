@@ -482,6 +482,57 @@ fn real_renders_export_to_a_course_zip_the_grader_accepts_and_to_zero123() {
     }
 }
 
+/// A `.gltf` item whose buffer and texture are separate files of the item cannot be renamed to `<item>.gltf` without
+/// breaking its references: the course zip packs them, under their own names, into `<item>.zip` (thumbnails left
+/// out), which the renderer and the grader both read.
+#[test]
+fn a_multi_file_gltf_item_is_packed_into_one_zip_in_the_course_zip() {
+    let f = Fixture::new();
+    let data = f.data();
+    let dataset = Dataset::create_or_open(&data).unwrap();
+    let mut files: Vec<NewFile> = meshes::gltf_files_with_texture(&meshes::textured_cube_model(), "baseColor.png")
+        .into_iter()
+        .map(|(name, data)| NewFile { name, media_type: "application/octet-stream".into(), data })
+        .collect();
+    files.push(NewFile {
+        name: "thumbnail.jpeg".into(),
+        media_type: "image/jpeg".into(),
+        data: b"\xff\xd8\xff".to_vec(),
+    });
+    let item = NewItem {
+        source_key: "sketchfab:0123456789abcdef0123456789abcdef".into(),
+        category: Some("animals".into()),
+        title: Some("Textured cube".into()),
+        provenance: Provenance {
+            source_url: "https://sketchfab.com/3d-models/0123456789abcdef0123456789abcdef".into(),
+            licence: Some("CC-BY-4.0".into()),
+            licence_url: Some("https://creativecommons.org/licenses/by/4.0/".into()),
+            author: Some("someone".into()),
+            author_url: None,
+        },
+        metadata: "{}".into(),
+        files,
+        parent: None,
+    };
+    let id = dataset.put_item(None, &item).unwrap().id;
+    drop(dataset);
+    aigc(["render", data.to_str().unwrap(), "--views", "1", "--size", "32", "--json"]).assert_ok();
+    let zip = f.path("1_1.zip");
+    export(&f, &["--format", "course-zip", "--views", "1", "--out", &zip]).assert_ok();
+
+    let mut archive = zip::ZipArchive::new(std::fs::File::open(&zip).unwrap()).unwrap();
+    let packed_name = format!("下载数据/动物/Textured_cube_{id}.zip");
+    let mut packed = Vec::new();
+    std::io::Read::read_to_end(&mut archive.by_name(&packed_name).unwrap(), &mut packed).unwrap();
+    let inner = zip::ZipArchive::new(std::io::Cursor::new(packed)).unwrap();
+    let names: Vec<String> = inner.file_names().map(|n| n.unwrap().into_owned()).collect();
+    assert_eq!(names, ["scene.gltf", "scene.bin", "baseColor.png"]);
+    assert!(archive.by_name(&format!("清洗后的数据/动物/Textured_cube_{id}.zip")).is_ok());
+    assert!(archive.by_name(&format!("渲染结果/动物/Textured_cube_{id}/000.png")).is_ok());
+    let graded = grade(Path::new(&zip), &["--set", "min_per_category=0", "--set", "min_renders=1"]);
+    assert_eq!(failing_checks(&graded), Vec::<String>::new(), "{graded:#}");
+}
+
 /// The "done when": a crawled 3D dataset (the Sketchfab replay, GLB archives) is checked by
 /// `mesh-quality`, rendered, exported as the course zip, which the grader accepts, and in Zero123's layout.
 #[test]

@@ -196,7 +196,11 @@ pub fn glb(model: &Model) -> Vec<u8> {
 
 /// `model` as Sketchfab's glTF download lays it out: `scene.gltf`, `scene.bin`, `textures/baseColor.png`.
 pub fn gltf_files(model: &Model) -> Vec<(String, Vec<u8>)> {
-    let texture_uri = "textures/baseColor.png";
+    gltf_files_with_texture(model, "textures/baseColor.png")
+}
+
+/// `model` as separate glTF files: `scene.gltf`, `scene.bin` and the texture as `texture_uri`.
+pub fn gltf_files_with_texture(model: &Model, texture_uri: &str) -> Vec<(String, Vec<u8>)> {
     let (root, bin) = gltf_parts(model, Some("scene.bin"), Some(texture_uri));
     let mut files =
         vec![("scene.gltf".to_string(), serde_json::to_vec_pretty(&root).unwrap()), ("scene.bin".to_string(), bin)];
