@@ -73,6 +73,7 @@ test: setup host
 
 bench: setup host bench-crawl
 	$(CARGO) bench -p aigc-tests --bench host_calls
+	$(CARGO) bench -p aigc-tests --bench render
 
 # aigc-host vs Scrapy on a loopback fixture site (bench/crawl/README.md); BENCH_CRAWL_ARGS="--runs 5 --eatmydata".
 .PHONY: bench-crawl
