@@ -98,7 +98,7 @@ fn gltf_parts(model: &Model, bin_uri: Option<&str>, texture_uri: Option<&str>) -
     let mut meshes = Vec::new();
     let mut materials = Vec::new();
     let mut view = |bin: &mut Vec<u8>, bytes: &[u8], target: Option<u32>| -> usize {
-        while bin.len() % 4 != 0 {
+        while !bin.len().is_multiple_of(4) {
             bin.push(0);
         }
         let mut v = json!({"buffer": 0, "byteOffset": bin.len(), "byteLength": bytes.len()});
@@ -161,7 +161,7 @@ fn gltf_parts(model: &Model, bin_uri: Option<&str>, texture_uri: Option<&str>) -
         root["samplers"] = json!([{"magFilter": 9729, "minFilter": 9729}]);
         root["textures"] = json!([{"source": 0, "sampler": 0}]);
     }
-    while bin.len() % 4 != 0 {
+    while !bin.len().is_multiple_of(4) {
         bin.push(0);
     }
     let mut buffer = json!({"byteLength": bin.len()});
@@ -177,7 +177,7 @@ fn gltf_parts(model: &Model, bin_uri: Option<&str>, texture_uri: Option<&str>) -
 pub fn glb(model: &Model) -> Vec<u8> {
     let (root, bin) = gltf_parts(model, None, None);
     let mut json = serde_json::to_vec(&root).unwrap();
-    while json.len() % 4 != 0 {
+    while !json.len().is_multiple_of(4) {
         json.push(b' ');
     }
     let total = 12 + 8 + json.len() + 8 + bin.len();
@@ -283,7 +283,11 @@ pub fn write_files(dir: &Path, files: &[(String, Vec<u8>)]) -> Vec<PathBuf> {
 /// A `size`x`size` RGBA checkerboard of `cells`x`cells` black and white squares.
 pub fn checker_png(size: u32, cells: u32) -> Vec<u8> {
     let cell = (size / cells).max(1);
-    png_rgba(size, size, |x, y| if (x / cell + y / cell) % 2 == 0 { [255, 255, 255, 255] } else { [0, 0, 0, 255] })
+    png_rgba(
+        size,
+        size,
+        |x, y| if (x / cell + y / cell).is_multiple_of(2) { [255, 255, 255, 255] } else { [0, 0, 0, 255] },
+    )
 }
 
 /// An 8-bit RGBA PNG whose pixel (x, y) is `pixel(x, y)`.
