@@ -46,6 +46,24 @@ fn gltf_with_external_buffer_and_texture() {
 }
 
 #[test]
+fn specular_glossiness_diffuse_texture_is_the_base_colour() {
+    let files = edited_gltf(|r| {
+        r["images"] = serde_json::json!([{"uri": "textures/diffuse.png"}]);
+        r["textures"] = serde_json::json!([{"source": 0}]);
+        r["extensionsUsed"] = serde_json::json!(["KHR_materials_pbrSpecularGlossiness"]);
+        r["materials"] = serde_json::json!([{"extensions": {"KHR_materials_pbrSpecularGlossiness": {
+            "diffuseFactor": [1.0, 0.5, 0.5, 1.0], "diffuseTexture": {"index": 0}}}}]);
+    });
+    // The cube model has no texture coordinates; the facts still name the texture, and it is decoded.
+    let mut files = files;
+    files.push(("textures/diffuse.png".into(), meshes::checker_png(32, 2)));
+    let scene = mesh::load(&bundle(files), &Limits::default()).unwrap();
+    assert_eq!(scene.materials[0].base_color, [1.0, 0.5, 0.5, 1.0]);
+    assert_eq!(scene.materials[0].texture, Some(0));
+    assert_eq!((scene.textures[0].width, scene.textures[0].height), (32, 32));
+}
+
+#[test]
 fn sketchfab_zip_is_opened_and_its_scene_found() {
     let f = facts_of(one("model.zip", meshes::sketchfab_zip(&meshes::textured_cube_model())));
     assert_eq!((f.format, f.model_file.as_str(), f.faces), (Format::Gltf, "scene.gltf", 12));

@@ -16,6 +16,7 @@ use super::{Format, Limits, MeshError};
 
 /// Extensions a file may require that change nothing this host reads (or that it reads).
 const UNDERSTOOD: &[&str] = &[
+    "KHR_materials_pbrSpecularGlossiness",
     "KHR_materials_emissive_strength",
     "KHR_materials_ior",
     "KHR_materials_specular",
@@ -110,7 +111,11 @@ pub(super) fn load(bundle: &Bundle, path: &str, format: Format, limits: &Limits)
     let mut uv_sets = Vec::new();
     for material in document.materials() {
         let pbr = material.pbr_metallic_roughness();
-        let info = pbr.base_color_texture();
+        // Older Sketchfab and Substance exports use the specular-glossiness extension: its diffuse is the colour.
+        let (base_color, info) = match material.pbr_specular_glossiness() {
+            Some(sg) if pbr.base_color_texture().is_none() => (sg.diffuse_factor(), sg.diffuse_texture()),
+            _ => (pbr.base_color_factor(), pbr.base_color_texture()),
+        };
         let texture = info.as_ref().and_then(|info| {
             let texture = info.texture();
             *texture_slots.entry(texture.index()).or_insert_with(|| {
@@ -139,7 +144,7 @@ pub(super) fn load(bundle: &Bundle, path: &str, format: Format, limits: &Limits)
         uv_sets.push(info.map(|i| i.tex_coord()).unwrap_or(0));
         materials.push(Material {
             name: material.name().map(String::from),
-            base_color: pbr.base_color_factor(),
+            base_color,
             texture,
             double_sided: material.double_sided(),
             alpha: match material.alpha_mode() {
