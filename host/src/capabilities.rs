@@ -12,6 +12,7 @@ pub mod http;
 pub mod log;
 pub mod model;
 pub mod submission;
+pub mod svg;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;

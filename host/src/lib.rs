@@ -11,6 +11,7 @@
 //! - [`store`]: the dataset on disk (SQLite manifest plus content-addressed blobs);
 //! - [`submission`]: folders and zip archives handed in for grading, checked and read boundedly;
 //! - [`models`]: libtorch through `tch`;
+//! - [`svg`]: safe SVG parsing, rasterizing and shape statistics (usvg/resvg);
 //! - [`commands`]: what each `aigc-host` subcommand does, on top of the above.
 
 pub mod bindings;
@@ -25,3 +26,4 @@ pub mod progress;
 pub mod runtime;
 pub mod store;
 pub mod submission;
+pub mod svg;

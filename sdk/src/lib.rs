@@ -56,6 +56,7 @@ pub mod log;
 mod manifest;
 pub mod model;
 pub mod submission;
+pub mod svg;
 pub mod web;
 
 pub use error::{Error, Result};

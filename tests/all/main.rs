@@ -10,3 +10,4 @@ mod http;
 mod models;
 mod politeness;
 mod sandbox;
+mod svg;
