@@ -11,6 +11,7 @@
 //! - [`store`]: the dataset on disk (SQLite manifest plus content-addressed blobs);
 //! - [`submission`]: folders and zip archives handed in for grading, checked and read boundedly;
 //! - [`models`]: libtorch through `tch`;
+//! - [`image`]: bounded raster decoding, CleanVision's measurements, perceptual hashes and duplicate groups;
 //! - [`svg`]: safe SVG parsing, rasterizing and shape statistics (usvg/resvg);
 //! - [`commands`]: what each `aigc-host` subcommand does, on top of the above.
 
@@ -18,6 +19,7 @@ pub mod bindings;
 pub mod capabilities;
 pub mod cli;
 pub mod commands;
+pub mod image;
 pub mod manifest;
 pub mod models;
 pub mod net;

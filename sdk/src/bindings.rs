@@ -16,6 +16,7 @@ wit_bindgen::generate!({
             import aigc:plugin/submission@0.1.0;
             import aigc:plugin/model@0.1.0;
             import aigc:plugin/annotate@0.1.0;
+            import aigc:plugin/image@0.1.0;
             import aigc:plugin/svg@0.1.0;
         }
     ",

@@ -52,6 +52,7 @@ pub mod crawl;
 pub mod dataset;
 mod error;
 pub mod http;
+pub mod image;
 pub mod log;
 mod manifest;
 pub mod model;

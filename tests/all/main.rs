@@ -1,12 +1,14 @@
 //! The one integration-test binary. Every test runs the real `aigc-host` binary on plugins built from source,
 //! offline, with loopback servers where HTTP is involved.
 
+mod clean_runs;
 mod cli;
 mod crawl;
 mod course_grader;
 mod crawlers;
 mod grading;
 mod http;
+mod image_clean;
 mod models;
 mod politeness;
 mod sandbox;

@@ -9,9 +9,9 @@ use proc_macro::TokenStream;
 fn world_imports(world: &str) -> Option<&'static [&'static str]> {
     Some(match world {
         "crawler" => &["types", "log", "config", "dataset", "collect", "http"],
-        "cleaner" => &["types", "log", "config", "dataset", "model", "annotate", "svg"],
-        "annotator" => &["types", "log", "config", "dataset", "model", "annotate", "svg"],
-        "grader" => &["types", "log", "config", "submission", "svg"],
+        "cleaner" => &["types", "log", "config", "dataset", "model", "annotate", "image", "svg"],
+        "annotator" => &["types", "log", "config", "dataset", "model", "annotate", "image", "svg"],
+        "grader" => &["types", "log", "config", "submission", "image", "svg"],
         _ => return None,
     })
 }
