@@ -12,4 +12,5 @@ mod image_clean;
 mod models;
 mod politeness;
 mod sandbox;
+mod svg_text_model;
 mod svg;
