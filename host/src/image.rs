@@ -86,23 +86,24 @@ pub fn decode(bytes: &[u8]) -> Result<(&'static str, DynamicImage), ImageError> 
     if format == "jpeg" && !bytes.windows(2).any(|w| w == [0xFF, 0xD9]) {
         return Err(ImageError::Undecodable("the JPEG image is truncated (it has no end-of-image marker)".into()));
     }
+    // Opening a decoder reads only the header; the limits go on once the declared size is checked, so that the
+    // error can say what the file declared.
+    reader.no_limits();
+    let mut decoder = reader.into_decoder().map_err(undecodable)?;
+    let (width, height) = decoder.dimensions();
+    if u64::from(width) * u64::from(height) > MAX_PIXELS || width.max(height) > MAX_SIDE {
+        return Err(ImageError::TooLarge(format!(
+            "the {format} image declares {width}x{height} pixels, over the limit of {MAX_PIXELS} pixels \
+             and {MAX_SIDE} on a side"
+        )));
+    }
     let mut limits = Limits::default();
     limits.max_image_width = Some(MAX_SIDE);
     limits.max_image_height = Some(MAX_SIDE);
     limits.max_alloc = Some(MAX_PIXELS * 8);
-    reader.limits(limits);
-    let decoder = reader.into_decoder().map_err(|e| match e {
-        image::ImageError::Limits(_) => {
-            ImageError::TooLarge(format!("the {format} image is over the size limits: {e}"))
-        }
-        e => undecodable(e),
-    })?;
-    let (width, height) = decoder.dimensions();
-    if u64::from(width) * u64::from(height) > MAX_PIXELS {
-        return Err(ImageError::TooLarge(format!(
-            "the {format} image declares {width}x{height} pixels, over the {MAX_PIXELS}-pixel limit"
-        )));
-    }
+    decoder
+        .set_limits(limits)
+        .map_err(|e| ImageError::TooLarge(format!("the {format} image is over the size limits: {e}")))?;
     if width == 0 || height == 0 {
         return Err(ImageError::Undecodable(format!("the {format} image declares {width}x{height} pixels")));
     }

@@ -351,7 +351,7 @@ mod tests {
         let nodes = vec![
             node("a", "s1", Some(0b1111), 10),
             node("b", "s1", Some(0b1111), 10),      // same bytes
-            node("c", "s2", Some(0b1110_0111), 20), // 3 bits from a
+            node("c", "s2", Some(0b1000_0011), 20), // 3 bits from a
             node("d", "s3", Some(!0u64), 30),       // far from everything
             node("e", "s1", None, 0),               // did not decode, same bytes as a
             node("f", "s4", None, 0),               // did not decode, alone
