@@ -48,3 +48,8 @@ pub fn distance(a: u64, b: u64) -> u32 {
 pub fn is_raster(media_type: &str) -> bool {
     matches!(media_type, "image/png" | "image/jpeg" | "image/webp" | "image/gif")
 }
+
+/// Whether [`similar`] can compare a file of this media type: raster images, and SVGs through their rendering.
+pub fn is_comparable(media_type: &str) -> bool {
+    is_raster(media_type) || media_type == "image/svg+xml"
+}

@@ -33,6 +33,7 @@ fn media_type(name: &str) -> &'static str {
         Some("jpg") => "image/jpeg",
         Some("gif") => "image/gif",
         Some("webp") => "image/webp",
+        Some("svg") => "image/svg+xml",
         _ => "application/octet-stream",
     }
 }
@@ -260,4 +261,32 @@ fn dedup_keeps_the_best_of_each_group_the_same_way_for_any_jobs() {
     let zero = verdicts(&path);
     assert_eq!(reason(&zero, "smaller.jpg"), "near-duplicate");
     assert_eq!(reason(&zero, "other.png"), "unique");
+}
+
+#[test]
+fn dedup_compares_svgs_by_their_rendering() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("ds");
+    let ds = Dataset::create_or_open(&path).unwrap();
+    let cat = r##"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 64 64"><circle cx="32" cy="36" r="20" fill="#e8a33d"/><path d="M14 24 L20 4 L30 18 Z M50 24 L44 4 L34 18 Z" fill="#e8a33d"/><circle cx="25" cy="32" r="3"/><circle cx="39" cy="32" r="3"/></svg>"##;
+    // The same drawing written differently: other attribute order, a comment, a group, absolute colours.
+    let same = r##"<?xml version="1.0"?>
+<!-- exported again --><svg viewBox="0 0 64 64" xmlns="http://www.w3.org/2000/svg"><g>
+  <circle fill="rgb(232,163,61)" r="20" cy="36" cx="32"/><path fill="rgb(232,163,61)" d="M14,24 L20,4 L30,18 Z M50,24 L44,4 L34,18 Z"/>
+  <circle r="3" cx="25" cy="32"/><circle r="3" cx="39" cy="32"/></g></svg>"##;
+    let tree = r##"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 64 64"><rect x="28" y="36" width="8" height="24" fill="#7a4a1c"/><path d="M32 2 L56 40 L8 40 Z" fill="#2e8b3a"/></svg>"##;
+    put(&ds, "cat.svg", cat.as_bytes().to_vec());
+    put(&ds, "cat-again.svg", same.as_bytes().to_vec());
+    put(&ds, "tree.svg", tree.as_bytes().to_vec());
+    drop(ds);
+
+    let out = aigc(["clean", path.to_str().unwrap(), "--rule", plugins::DEDUP, "--json"]);
+    out.assert_ok();
+    let all = verdicts(&path);
+    let cats = [reason(&all, "cat.svg"), reason(&all, "cat-again.svg")];
+    assert!(
+        cats.contains(&"best-of-duplicates".to_string()) && cats.contains(&"near-duplicate".to_string()),
+        "{all:?}"
+    );
+    assert_eq!(reason(&all, "tree.svg"), "unique");
 }

@@ -113,7 +113,7 @@ impl HostState {
         let groups = self.timed(shared.groups(&dataset, max_distance)).await.map_err(Error::Other)?;
         let group = groups.group(&item_id, &file).ok_or_else(|| {
             Error::NotFound(format!(
-                "file `{file}` of item `{item_id}` is not a PNG, JPEG, WebP or GIF file of this dataset \
+                "file `{file}` of item `{item_id}` is not a PNG, JPEG, WebP, GIF or SVG file of this dataset \
                  (the duplicate index holds files by their media type)"
             ))
         })?;

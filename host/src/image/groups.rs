@@ -24,6 +24,15 @@ pub fn is_raster(media_type: &str) -> bool {
     matches!(media_type, "image/png" | "image/jpeg" | "image/webp" | "image/gif")
 }
 
+/// SVGs are compared by their rendering: fitted into this square on white, then hashed like any image.
+pub const SVG_RASTER: u32 = 256;
+const SVG_MEDIA_TYPE: &str = "image/svg+xml";
+
+/// Media types the duplicate index holds: raster images, and SVGs through their rendering.
+pub fn is_indexed(media_type: &str) -> bool {
+    is_raster(media_type) || media_type == SVG_MEDIA_TYPE
+}
+
 /// One indexed file.
 #[derive(Debug, Clone)]
 pub struct Node {
@@ -258,7 +267,7 @@ impl RunImages {
             let Some(last) = page.last() else { break };
             after = Some(last.id.clone());
             for item in page {
-                for file in item.files.into_iter().filter(|f| is_raster(&f.media_type)) {
+                for file in item.files.into_iter().filter(|f| is_indexed(&f.media_type)) {
                     files.push((item.id.clone(), file));
                 }
             }
@@ -274,7 +283,10 @@ impl RunImages {
                         loop {
                             let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                             let Some((id, file)) = files.get(i) else { return done };
-                            let read = || read_capped(dataset, id, &file.name, file.size);
+                            let read = || {
+                                let bytes = read_capped(dataset, id, &file.name, file.size)?;
+                                if file.media_type == SVG_MEDIA_TYPE { rendered(&bytes) } else { Ok(bytes) }
+                            };
                             done.push((i, self.facts_of(&file.sha256, read).ok()));
                         }
                     })
@@ -301,6 +313,15 @@ impl RunImages {
             .collect();
         Ok(Arc::new(Groups::build(nodes, max_distance)))
     }
+}
+
+/// An SVG rendered on white as a PNG, with the SVG capability's safety caps.
+fn rendered(svg: &[u8]) -> Result<Vec<u8>, ImageError> {
+    let white = crate::svg::Rgba { r: 255, g: 255, b: 255, a: 255 };
+    crate::svg::rasterize(svg, SVG_RASTER, Some(white), &crate::svg::Limits::default()).map_err(|e| match e {
+        crate::svg::SvgError::Limit(m) => ImageError::TooLarge(m),
+        crate::svg::SvgError::Invalid(m) => ImageError::Undecodable(m),
+    })
 }
 
 /// An item's file, refused before reading when it is over the byte limit.

@@ -4,6 +4,9 @@
 //! away, directly or through other members. The host builds the groups once per run from the whole dataset, so
 //! every member of a group sees the same group and picks the same winner whatever `--jobs` is.
 //!
+//! SVGs take part through their rendering (256 px on white, by the host), so an icon saved twice with different
+//! markup groups too.
+//!
 //! The best image has the most pixels, then the largest file (less compressed), then the lowest item id, so the
 //! choice is deterministic. A dropped item's verdict says "duplicate" (identical bytes to the kept one) or
 //! "near-duplicate", its score is the pHash distance to the kept one, and the kept item's id is stored as the
@@ -20,7 +23,7 @@ aigc_sdk::manifest!({
     "description": "Keeps the best of each group of exact or near-duplicate images (pHash) and drops the others",
     "config": {
         "max_distance": { "default": "6", "help": "most pHash bits in which near-duplicates differ, 0 to 16 (0: identical hashes only, as CleanVision; imagededup uses up to 10)" },
-        "file": { "default": "", "help": "which file of the item to compare (default: its first PNG, JPEG, WebP or GIF)" }
+        "file": { "default": "", "help": "which file of the item to compare (default: its first PNG, JPEG, WebP, GIF or SVG)" }
     }
 });
 
@@ -40,9 +43,9 @@ impl Cleaner for Dedup {
         let Some(file) = item
             .files
             .iter()
-            .find(|f| if wanted.is_empty() { image::is_raster(&f.media_type) } else { f.name == wanted })
+            .find(|f| if wanted.is_empty() { image::is_comparable(&f.media_type) } else { f.name == wanted })
         else {
-            return Ok(Verdict { keep: true, reason: "no-raster-image".into(), score: None });
+            return Ok(Verdict { keep: true, reason: "no-image".into(), score: None });
         };
         let group = image::similar(&item.id, &file.name, max_distance)?;
         let Some(kept) = best(&group) else {
