@@ -45,8 +45,9 @@ fn sharpness_drops_when_an_image_is_blurred() {
     let blurred = sharp.blur(6.0);
     let (a, b) =
         (facts(&encode(&sharp, ImageFormat::Png)).unwrap(), facts(&encode(&blurred, ImageFormat::Png)).unwrap());
-    assert!(a.sharpness > 3.0 * b.sharpness, "sharp {} vs blurred {}", a.sharpness, b.sharpness);
-    // Entropy of a two-colour image: both histograms... 1 bit per band over 768 bins with three equal bands.
+    // The unfiltered border (PIL's, kept for parity) holds the blurred image's score up; the interior does not.
+    assert!(a.sharpness > 2.0 * b.sharpness, "sharp {} vs blurred {}", a.sharpness, b.sharpness);
+    // A two-colour image as PIL counts it: two equal bins in each of three bands, log2(6) bits.
     assert!((a.entropy - (1.0 + 3f64.log2())).abs() < 0.05, "{}", a.entropy);
 }
 
