@@ -50,6 +50,7 @@ pub struct Facts {
     pub contrast: f64,
     pub entropy: f64,
     pub sharpness: f64,
+    pub grey_spread: f64,
     pub phash: u64,
 }
 
@@ -158,6 +159,7 @@ pub fn measure(format: &'static str, image: &DynamicImage, sha256: String) -> Fa
     let bands: &[[u64; 256]] = if grey_source { &channel_histogram[..1] } else { &channel_histogram[..] };
     let entropy = entropy(bands.iter().flatten().copied());
     let grey = image::GrayImage::from_raw(width, height, grey).unwrap_or_default();
+    let (sharpness, grey_spread) = sharpness(&grey);
     Facts {
         format,
         width,
@@ -169,7 +171,8 @@ pub fn measure(format: &'static str, image: &DynamicImage, sha256: String) -> Fa
         brightness_p99: percentile(&brightness_histogram, 99.0),
         contrast,
         entropy,
-        sharpness: sharpness(&grey),
+        sharpness,
+        grey_spread,
         phash: phash::phash(&grey),
     }
 }
@@ -236,7 +239,9 @@ fn entropy(histogram: impl Iterator<Item = u64> + Clone) -> f64 {
 /// one-pixel border unfiltered (it copies the grey levels there); that is kept, so CleanVision's 0.29 threshold
 /// means the same here. Its effect is real: the border is 7% of a 64 px image, so a blurred image with a bright
 /// border scores sharper than one with a dark border, and only strong blur is caught (see bench/image/README.md).
-fn sharpness(grey: &image::GrayImage) -> f64 {
+///
+/// Returns the edge measure and the standard deviation of the small image's 256-bin grey histogram.
+fn sharpness(grey: &image::GrayImage) -> (f64, f64) {
     let (w, h) = grey.dimensions();
     let longest = w.max(h);
     let small = if longest > BLUR_SIDE {
@@ -265,7 +270,11 @@ fn sharpness(grey: &image::GrayImage) -> f64 {
         }
     }
     let n = f64::from(w * h);
-    (sq / n - (sum / n).powi(2)).max(0.0).sqrt()
+    let mut histogram = [0f64; 256];
+    small.pixels().for_each(|p| histogram[usize::from(p.0[0])] += 1.0);
+    let mean = n / 256.0;
+    let spread = (histogram.iter().map(|c| (c - mean).powi(2)).sum::<f64>() / 256.0).sqrt();
+    ((sq / n - (sum / n).powi(2)).max(0.0).sqrt(), spread)
 }
 
 /// How `resize` writes its output.

@@ -34,6 +34,7 @@ impl From<&image::Facts> for Facts {
             contrast: f.contrast,
             entropy: f.entropy,
             sharpness: f.sharpness,
+            grey_spread: f.grey_spread,
             phash: f.phash,
         }
     }

@@ -357,6 +357,7 @@ mod tests {
                 contrast: 0.2,
                 entropy: 5.0,
                 sharpness: 40.0,
+                grey_spread: 10.0,
                 phash,
             })
         });

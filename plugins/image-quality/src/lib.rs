@@ -21,7 +21,8 @@ aigc_sdk::manifest!({
         "dark_threshold": { "default": "0.32", "help": "an image whose 99th-percentile brightness is below this is too dark (CleanVision: 0.32)" },
         "light_threshold": { "default": "0.05", "help": "an image with 1 - 5th-percentile brightness below this is too bright (CleanVision: 0.05)" },
         "low_information_threshold": { "default": "0.3", "help": "an image with 0.1 x entropy (bits) below this has too little information (CleanVision: 0.3)" },
-        "blurry_threshold": { "default": "0.29", "help": "an image with blur score 1 - exp(-0.01 x sharpness) below this is blurry (CleanVision: 0.29)" },
+        "blurry_threshold": { "default": "0.29", "help": "an image with a blur score below this is blurry (CleanVision: 0.29); the score is 1 - exp(-0.01 x sharpness), plus 1 - exp(-0.01 x grey spread) when that is over blurry_color_threshold" },
+        "blurry_color_threshold": { "default": "0.18", "help": "the grey-spread term counts towards the blur score above this (CleanVision: 0.18), so few-colour images are not called blurry" },
         "file": { "default": "", "help": "which file of the item to judge (default: its first PNG, JPEG, WebP or GIF)" }
     }
 });
@@ -36,6 +37,7 @@ struct Thresholds {
     light: f64,
     low_information: f64,
     blurry: f64,
+    blurry_color: f64,
 }
 
 impl Thresholds {
@@ -47,6 +49,7 @@ impl Thresholds {
             light: config::parse_or("light_threshold", 0.05)?,
             low_information: config::parse_or("low_information_threshold", 0.3)?,
             blurry: config::parse_or("blurry_threshold", 0.29)?,
+            blurry_color: config::parse_or("blurry_color_threshold", 0.18)?,
         })
     }
 }
@@ -57,7 +60,9 @@ fn judge(f: &Facts, t: &Thresholds) -> Option<(&'static str, f64)> {
     let aspect = (w / h).min(h / w);
     let light = 1.0 - f.brightness_p5;
     let information = (0.1 * f.entropy).min(1.0);
-    let blur = 1.0 - (-0.01 * f.sharpness).exp();
+    // CleanVision 0.3.6's blur score: edges, plus the histogram's peakiness when it is high enough to matter.
+    let spread = 1.0 - (-0.01 * f.grey_spread).exp();
+    let blur = (1.0 - (-0.01 * f.sharpness).exp() + if spread > t.blurry_color { spread } else { 0.0 }).min(1.0);
     let checks = [
         ("too-small", f64::from(f.width.min(f.height)), f.width.min(f.height) < t.min_side),
         ("odd-aspect-ratio", aspect, aspect < t.aspect),
