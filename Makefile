@@ -92,3 +92,9 @@ eval-svg: build
 
 bench-svg: build
 	$(PYTHON) bench/svg/run.py $(BENCH_SVG_ARGS)
+
+# image-quality + dedup through `aigc-host clean` against CleanVision on generated images (bench/image/README.md);
+# the corpus and the baseline's venv go under bench/image/work/ (git-ignored); BENCH_IMAGE_ARGS="--count 1000".
+.PHONY: bench-image
+bench-image: build
+	$(PYTHON) bench/image/run.py $(BENCH_IMAGE_ARGS)
