@@ -295,3 +295,26 @@ fn dedup_compares_svgs_by_their_rendering() {
     );
     assert_eq!(reason(&all, "tree.svg"), "unique");
 }
+
+#[test]
+fn the_bytes_path_measures_like_the_file_path_and_resizes_in_every_encoding() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("ds");
+    let ds = Dataset::create_or_open(&path).unwrap();
+    put(&ds, "photo.png", encode(&DynamicImage::ImageRgb8(blocks(300, 200, 20, 21)), ImageFormat::Png));
+    put(&ds, "fake.png", b"plain text, not an image".to_vec());
+    drop(ds);
+
+    let out = aigc(["clean", path.to_str().unwrap(), "--rule", plugins::IMAGE_PROBE, "--json"]);
+    out.assert_ok();
+    let all = verdicts(&path);
+    let seen = reason(&all, "photo.png");
+    let parts: Vec<&str> = seen.split("; ").collect();
+    assert!(parts[0].starts_with("png 300x200 phash "), "{seen}");
+    for (part, format) in parts[1..].iter().zip(["png", "jpeg", "webp"]) {
+        let distance: u32 = part.strip_prefix(&format!("{format} 32x21 d")).and_then(|d| d.parse().ok()).unwrap_or(99);
+        assert!(distance <= 12, "a 32 px {format} copy should hash close to the original: {seen}");
+    }
+    let fake = reason(&all, "fake.png");
+    assert!(fake.contains("Invalid") && fake.contains("not a PNG, JPEG, WebP or GIF"), "{fake}");
+}
