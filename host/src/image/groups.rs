@@ -109,7 +109,9 @@ impl Groups {
         for i in 0..nodes.len() {
             members.entry(sets.find(i)).or_default().push(i);
         }
-        let mut group_of = vec![Arc::new(Vec::new()); nodes.len()];
+        // Every node is in exactly one group, so each placeholder below is replaced.
+        let mut group_of: Vec<Arc<Vec<usize>>> = Vec::new();
+        group_of.resize_with(nodes.len(), Default::default);
         for (_, mut group) in members {
             group.sort_by(|&a, &b| (&nodes[a].item_id, &nodes[a].file).cmp(&(&nodes[b].item_id, &nodes[b].file)));
             let group = Arc::new(group);
