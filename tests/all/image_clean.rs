@@ -318,3 +318,38 @@ fn the_bytes_path_measures_like_the_file_path_and_resizes_in_every_encoding() {
     let fake = reason(&all, "fake.png");
     assert!(fake.contains("Invalid") && fake.contains("not a PNG, JPEG, WebP or GIF"), "{fake}");
 }
+
+#[test]
+fn verdicts_are_the_same_for_one_job_and_four_on_many_groups() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("ds");
+    let ds = Dataset::create_or_open(&path).unwrap();
+    for scene in 0..8u64 {
+        let original = DynamicImage::ImageRgb8(blocks(320, 240, 16 + scene as u32, 100 + scene));
+        put(&ds, &format!("s{scene}-original.png"), encode(&original, ImageFormat::Png));
+        let half = original.resize_exact(160, 120, image::imageops::FilterType::Triangle);
+        put(&ds, &format!("s{scene}-half.jpg"), encode(&half, ImageFormat::Jpeg));
+        let mut recompressed = std::io::Cursor::new(Vec::new());
+        let encoder = image::codecs::jpeg::JpegEncoder::new_with_quality(&mut recompressed, 40);
+        original.write_with_encoder(encoder).unwrap();
+        put(&ds, &format!("s{scene}-q40.jpg"), recompressed.into_inner());
+    }
+    drop(ds);
+    let run = |jobs: &str| {
+        let args = ["clean", path.to_str().unwrap(), "--rule", plugins::DEDUP, "--rule", plugins::IMAGE_QUALITY];
+        let out = aigc(args.iter().copied().chain(["--json", "--force", "-j", jobs]));
+        out.assert_ok();
+        verdicts(&path)
+    };
+    let one = run("1");
+    let dropped = one.values().filter(|(_, v)| v.iter().any(|(rule, keep, _)| rule == "dedup" && !keep)).count();
+    assert_eq!(dropped, 16, "two copies of each of 8 scenes: {one:?}");
+    for scene in 0..8 {
+        let dedup = |name: &str| reason(&one, &format!("s{scene}-{name}")).split(',').next().map(String::from);
+        // Full resolution beats half; between the two full-size files the larger one wins (here the JPEG at
+        // quality 40, as these flat-coloured blocks compress better losslessly): the rule's stated order.
+        assert_eq!(dedup("half.jpg").as_deref(), Some("near-duplicate"));
+        assert_eq!(dedup("q40.jpg").as_deref(), Some("best-of-duplicates"), "{scene}");
+    }
+    assert_eq!(run("4"), one, "--jobs 4 decided differently from --jobs 1");
+}
