@@ -121,11 +121,11 @@ def time_host(binary, plugins, env, jobs):
     return seconds, summary, verdicts
 
 
-def time_baseline(python, paths, jobs):
+def time_baseline(python, paths, jobs, env):
     listing = WORK / "corpus-list.txt"
     listing.write_text("\n".join(str(p) for p in paths) + "\n")
     out = subprocess.run([str(python), str(HERE / "baseline.py"), "--bench", str(listing), str(jobs)],
-                         capture_output=True, text=True)
+                         capture_output=True, text=True, env=env)
     if out.returncode != 0:
         sys.exit(f"baseline failed:\n{out.stderr[-3000:]}")
     result = json.loads(out.stdout)
@@ -153,6 +153,8 @@ def main():
     ap.add_argument("--host", default=str(ROOT / "target" / "release" / "aigc-host"))
     ap.add_argument("--plugins", default=str(ROOT / "plugins"))
     ap.add_argument("--setup", action="store_true", help="only make the venv and the corpus")
+    ap.add_argument("--threads", default="1", help="OMP_NUM_THREADS/MKL_NUM_THREADS for both pipelines; "
+                    "'default' leaves libtorch's own choice (see README: spinning OpenMP threads on a loaded machine)")
     ap.add_argument("--json", action="store_true", help="print the results as JSON")
     args = ap.parse_args()
 
@@ -165,18 +167,20 @@ def main():
     if missing or not Path(args.host).exists():
         sys.exit(f"build first (`make build`): missing {missing or args.host}")
     env = dict(os.environ, AIGC_HOST_MODELS=str(WORK / "models"))
+    if args.threads != "default":
+        env.update(OMP_NUM_THREADS=args.threads, MKL_NUM_THREADS=args.threads)
     host([args.host, "models", "add", ROOT / "models" / "svg-text"], env)
 
     host_runs, base_runs = [], []
     for _ in range(args.runs):
         host_runs.append(time_host(args.host, args.plugins, env, args.jobs))
-        base_runs.append(time_baseline(python, paths, args.jobs))
+        base_runs.append(time_baseline(python, paths, args.jobs, env))
     h_seconds, h_summary, h_verdicts = min(host_runs, key=lambda r: r[0])
     b_seconds, b_result, b_verdicts = min(base_runs, key=lambda r: r[0])
     n = len(paths)
     agree = agreement(h_verdicts, b_verdicts)
     results = {
-        "svgs": n, "jobs": args.jobs, "runs": args.runs,
+        "svgs": n, "jobs": args.jobs, "runs": args.runs, "threads": args.threads,
         "aigc_host": {"seconds": round(h_seconds, 2), "svgs_per_s": round(n / h_seconds, 1),
                       "checked": h_summary.get("checked"), "errors": h_summary.get("errors"),
                       "by_reason": h_summary.get("by_reason")},
@@ -188,7 +192,8 @@ def main():
         print(json.dumps(results, indent=1))
         return
     print(f"{n} real SVGs (Twemoji, OpenMoji, MDI), three rules at 256 px + the svg-text classifier at 64 px, "
-          f"{args.jobs} workers, best of {args.runs}")
+          f"{args.jobs} workers, OMP threads {args.threads}, best of {args.runs}, load average "
+          f"{os.getloadavg()[0]:.1f} at the end")
     print(f"| {'pipeline':<44} | {'seconds':>8} | {'SVGs/s':>8} | {'ratio':>6} |")
     print(f"| {'-' * 44} | {'-' * 8}:| {'-' * 8}:| {'-' * 6}:|")
     print(f"| {'aigc-host clean (3 wasm rules, resvg, libtorch)':<44} | {h_seconds:>8.2f} | {n / h_seconds:>8.1f} | "
