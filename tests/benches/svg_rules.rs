@@ -6,7 +6,7 @@
 //! ```text
 //! cargo bench -p aigc-tests --bench svg_rules -- [DIR] [--jobs N] [--runs N] [--count N]
 //! ```
-//! DIR: a folder of SVGs (searched recursively; e.g. the corpus `bench/svg/run.py --setup` writes to
+//! DIR: an absolute path to a folder of SVGs (searched recursively; e.g. the corpus `bench/svg/run.py --setup` writes to
 //! bench/svg/work/corpus). Without it, `--count` (default 2,000) generated SVGs are used.
 
 use std::path::{Path, PathBuf};
@@ -180,7 +180,7 @@ fn native(dataset: &Dataset, items: &[Item], jobs: usize, store: bool) -> anyhow
                                 vec![
                                     ("svg-no-text", svg_rules::no_text(&a, &text, None)),
                                     ("svg-no-prohibition", svg_rules::no_prohibition(&a, &sign)),
-                                    ("svg-single-object", svg_rules::single_object(&a, &single)),
+                                    ("svg-single-object", svg_rules::single_object(&a, &single, None)),
                                 ]
                             }
                             Err(_) => Vec::new(),
@@ -317,7 +317,11 @@ fn main() -> anyhow::Result<()> {
     let mut files = Vec::new();
     svg_files(&src, &mut files);
     files.sort();
-    anyhow::ensure!(!files.is_empty(), "no .svg files under {}", src.display());
+    anyhow::ensure!(
+        !files.is_empty(),
+        "no .svg files under {} (cargo bench runs in tests/: pass an absolute path)",
+        src.display()
+    );
 
     // Per-SVG cost of one analysis (parse, render at 256 px, statistics) and of a 256 px PNG, one thread.
     let (mut analyse, mut raster) = (Vec::new(), Vec::new());

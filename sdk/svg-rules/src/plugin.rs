@@ -3,6 +3,10 @@
 //! recorded verdict, not an error: it is dropped with reason "invalid-svg" or "svg-over-limit", and the host's
 //! message is logged with the item's id.
 
+use std::cell::Cell;
+
+use aigc_sdk::bindings::aigc::plugin::model as raw_model;
+use aigc_sdk::bindings::aigc::plugin::types::Error as HostError;
 use aigc_sdk::dataset::Item;
 use aigc_sdk::svg::{self as host, SvgError};
 use aigc_sdk::{Error, Result, Verdict, config, log};
@@ -40,6 +44,33 @@ pub fn judge(item: &Item, decide: impl FnOnce(&Analysis, &str) -> Result<Decisio
         Err(SvgError::Invalid(message)) => Ok(unreadable(item, &file, "invalid-svg", &message)),
         Err(SvgError::Limit(message)) => Ok(unreadable(item, &file, "svg-over-limit", &message)),
         Err(other) => Err(Error::msg(format!("cannot analyse {} of item {}: {other}", file, item.id))),
+    }
+}
+
+thread_local! {
+    /// False once the optional classifier was found missing on this instance, so it is asked only once.
+    static HAVE_MODEL: Cell<bool> = const { Cell::new(true) };
+}
+
+/// The probability of `labels[0]` from the optional classifier `model` (named `"MODEL?"` in the manifest) on
+/// the file rasterized at config `model_size` (default 64 px, transparent: the host composites it over white
+/// as the model expects); None when the operator has not registered the model.
+pub fn classifier_probability(item: &Item, file: &str, model: &str, labels: &[&str]) -> Result<Option<f64>> {
+    if !HAVE_MODEL.get() {
+        return Ok(None);
+    }
+    let size: u32 = config::parse_or("model_size", 64)?;
+    let png = host::rasterize_file(&item.id, file, size, None)
+        .map_err(|e| Error::msg(format!("rasterizing {file} of item {}: {e}", item.id)))?;
+    let labels: Vec<String> = labels.iter().map(|l| l.to_string()).collect();
+    match raw_model::classify(model, &png, &labels) {
+        Ok(probabilities) => Ok(probabilities.first().map(|p| f64::from(*p))),
+        Err(HostError::Denied(_) | HostError::NotFound(_)) => {
+            log::info(&format!("the {model} classifier is not registered; judging by shape statistics alone"));
+            HAVE_MODEL.set(false);
+            Ok(None)
+        }
+        Err(e) => Err(Error::msg(format!("classifying {file} of item {} with {model}: {e}", item.id))),
     }
 }
 

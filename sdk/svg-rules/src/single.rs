@@ -1,6 +1,8 @@
 //! Rule 3: a single object. Parts of the alpha mask that touch, nearly touch or sit inside one another are one
 //! object; an SVG is dropped when two or more objects each hold a real share of the drawing and none dominates
-//! (grass around a flower is fine; four unrelated things are not).
+//! (grass around a flower is fine; four unrelated things are not). Emoji draw families and couples as one
+//! overlapping silhouette, which no part count separates: when the plugin has the `svg-objects` classifier, its
+//! probability of "several" decides instead.
 
 use crate::{Analysis, Decision, Rect, read};
 
@@ -15,11 +17,13 @@ pub struct SingleObjectConfig {
     pub min_object: f32,
     /// `dominance`: the largest object's share from which the rest are decorations.
     pub dominance: f32,
+    /// `several_probability`: a classifier probability of several objects from which the item is dropped.
+    pub several_probability: f64,
 }
 
 impl Default for SingleObjectConfig {
     fn default() -> Self {
-        Self { min_part: 0.01, gap: 0.04, min_object: 0.12, dominance: 0.6 }
+        Self { min_part: 0.01, gap: 0.04, min_object: 0.12, dominance: 0.6, several_probability: 0.5 }
     }
 }
 
@@ -32,15 +36,24 @@ impl SingleObjectConfig {
             gap: read(lookup, "gap", d.gap)?,
             min_object: read(lookup, "min_object", d.min_object)?,
             dominance: read(lookup, "dominance", d.dominance)?,
+            several_probability: read(lookup, "several_probability", d.several_probability)?,
         })
     }
 }
 
 /// Drops ("several-objects") an SVG with two or more objects none of which dominates, and ("empty") one that
-/// draws nothing. The score is the largest object's share of the drawing.
-pub fn single_object(a: &Analysis, config: &SingleObjectConfig) -> Decision {
+/// draws nothing. The score is the largest object's share of the drawing; with a classifier's probability of
+/// several objects (`p_several`), that probability decides and is the score.
+pub fn single_object(a: &Analysis, config: &SingleObjectConfig, p_several: Option<f64>) -> Decision {
     if a.drawn == 0 {
         return Decision::drop("empty", 0.0);
+    }
+    if let Some(p) = p_several {
+        return if p >= config.several_probability {
+            Decision::drop("several-objects", p)
+        } else {
+            Decision::keep("one-object", p)
+        };
     }
     let floor = config.min_part * a.drawn as f32;
     let mut objects: Vec<(Rect, f32)> =

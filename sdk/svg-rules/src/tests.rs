@@ -57,7 +57,7 @@ fn four_equal_separate_shapes_are_several_objects() {
         solid(rect(10.0, 160.0, 80.0, 80.0), 1.0),
         solid(rect(160.0, 160.0, 80.0, 80.0), 1.0),
     ]);
-    let d = single_object(&a, &SingleObjectConfig::default());
+    let d = single_object(&a, &SingleObjectConfig::default(), None);
     assert_eq!(d.reason, "several-objects");
     assert!((d.score - 0.25).abs() < 1e-6);
 }
@@ -69,8 +69,9 @@ fn a_big_object_with_small_decorations_is_one_object() {
         solid(rect(10.0, 220.0, 30.0, 30.0), 0.5),
         solid(rect(210.0, 220.0, 30.0, 30.0), 0.5),
     ]);
-    assert!(single_object(&a, &SingleObjectConfig::default()).keep);
-    assert_eq!(single_object(&Analysis::default(), &SingleObjectConfig::default()).reason, "empty");
+    assert!(single_object(&a, &SingleObjectConfig::default(), None).keep);
+    assert_eq!(single_object(&a, &SingleObjectConfig::default(), Some(0.8)).reason, "several-objects");
+    assert_eq!(single_object(&Analysis::default(), &SingleObjectConfig::default(), None).reason, "empty");
 }
 
 #[test]
