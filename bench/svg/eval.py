@@ -91,7 +91,8 @@ def score(rows, verdicts, worst):
             fp += (not positive) and dropped
             fn += positive and not dropped
             tn += (not positive) and not dropped
-            note = f"{r['file']} [{v.get('reason', '')}{'' if v.get('score') is None else f', {v[chr(115) + 'core']:.3g}'}]"
+            measured = "" if v.get("score") is None else f", {v['score']:.3g}"
+            note = f"{r['file']} [{v.get('reason', '')}{measured}]"
             if dropped and not positive:
                 fps.append(note)
             elif positive and not dropped:
