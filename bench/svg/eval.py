@@ -17,7 +17,8 @@ the false positives and negatives with the rule's reason and score, to tune from
     python3 bench/svg/eval.py                         # all splits; --split tune to tune; --set KEY=VALUE
     python3 bench/svg/eval.py --markdown              # the table as bench/svg/README.md shows it
 
-The `svg-text` model (models/svg-text) is registered into a registry under bench/svg/work/models for the run.
+The classifiers (models/svg-text, models/svg-objects) are registered into a registry under bench/svg/work/models
+for the run; `--without svg-objects` measures svg-single-object by shape alone.
 """
 
 import argparse
@@ -44,12 +45,16 @@ def host_cmd(host, *args, env=None, check=True):
     return out
 
 
-def registry(host):
-    """A registry holding the committed svg-text model, for the rules that ask for it."""
+def registry(host, without=()):
+    """A registry holding the committed classifiers (svg-text, svg-objects), for the rules that ask for them;
+    `--without NAME` leaves one out, to measure a rule by shape alone."""
     models = WORK / "models"
+    if models.exists():
+        shutil.rmtree(models)
     env = dict(os.environ, AIGC_HOST_MODELS=str(models))
-    if (ROOT / "models" / "svg-text" / "model.json").exists():
-        host_cmd(host, "models", "add", ROOT / "models" / "svg-text", env=env)
+    for name in ("svg-text", "svg-objects"):
+        if name not in without and (ROOT / "models" / name / "model.json").exists():
+            host_cmd(host, "models", "add", ROOT / "models" / name, env=env)
     return env
 
 
@@ -121,6 +126,7 @@ def main():
     ap.add_argument("--jobs", type=int, default=2)
     ap.add_argument("--worst", type=int, default=8, help="mistakes listed per rule")
     ap.add_argument("--markdown", action="store_true", help="print the table as Markdown")
+    ap.add_argument("--without", action="append", default=[], help="leave a classifier unregistered: svg-text, svg-objects")
     args = ap.parse_args()
 
     if not (EVAL / "labels.csv").exists():
@@ -132,7 +138,7 @@ def main():
     with open(EVAL / "labels.csv", newline="") as f:
         rows = list(csv.DictReader(f))
     splits = args.split or sorted({r["split"] for r in rows}, key=lambda s: (s != "tune", s))
-    env = registry(args.host)
+    env = registry(args.host, args.without)
 
     results = {}
     for split in splits:
