@@ -127,28 +127,33 @@ fn read_source(ctx: &RunContext, source: Source, limits: &Limits) -> Result<Vec<
     dataset.read_file(&item, &file).map_err(super::store_error)?.ok_or_else(missing)
 }
 
-/// (file sha256, size, max shapes, min area): what an analysis depends on.
-type Key = (String, u32, u32, u32);
+/// (dataset, item id, file name, size, max shapes, min area): what an analysis depends on within a run. Stored
+/// files are content-addressed and a run's items do not change under it, so the name stands for the bytes.
+type Key = (usize, String, String, u32, u32, u32);
 type Recent = VecDeque<(Key, Result<Arc<svg::Analysis>, SvgError>)>;
 
 /// Analyses of the last few files. Rules of one clean run ask about the same item one after another, so the
-/// second and third rule get the first one's analysis instead of parsing and rendering again.
+/// second and third rule get the first one's analysis without a store lookup, a parse or a render.
 static RECENT: Mutex<Recent> = Mutex::new(VecDeque::new());
 const RECENT_CAP: usize = 64;
 
-fn analyze_stored(
-    ctx: &RunContext,
-    item: &str,
-    file: &str,
-    o: &svg::AnalysisOptions,
-) -> Result<Arc<svg::Analysis>, Error> {
+fn recent() -> std::sync::MutexGuard<'static, Recent> {
+    RECENT.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+fn key(ctx: &RunContext, item: &str, file: &str, o: &svg::AnalysisOptions) -> Key {
+    let dataset = ctx.dataset.as_ref().map_or(0, |d| Arc::as_ptr(d) as usize);
+    (dataset, item.to_string(), file.to_string(), o.size, o.max_shapes, o.min_area)
+}
+
+fn cached(key: &Key) -> Option<Result<Arc<svg::Analysis>, SvgError>> {
+    recent().iter().find(|(k, _)| k == key).map(|(_, hit)| hit.clone())
+}
+
+/// Reads, checks and analyses an item's file, remembering the result (errors too) for the next rules.
+fn analyze_stored(ctx: &RunContext, key: Key, o: &svg::AnalysisOptions) -> Result<Arc<svg::Analysis>, Error> {
     let limits = Limits::default();
-    let key = (stored_file(ctx, item, file, &limits)?, o.size, o.max_shapes, o.min_area);
-    let recent = || RECENT.lock().unwrap_or_else(|p| p.into_inner());
-    if let Some((_, hit)) = recent().iter().find(|(k, _)| *k == key) {
-        return hit.clone().map_err(Error::from);
-    }
-    let source = Source::File { item: item.to_string(), file: file.to_string() };
+    let source = Source::File { item: key.1.clone(), file: key.2.clone() };
     let bytes = read_source(ctx, source, &limits)?;
     let result = svg::analyze(&bytes, o, &limits).map(Arc::new);
     let mut cache = recent();
@@ -221,9 +226,15 @@ impl Host for HostState {
         o: AnalysisOptions,
     ) -> wasmtime::Result<Result<Analysis, Error>> {
         let o = options(o);
-        let ctx = Arc::clone(&self.ctx);
-        let job = tokio::task::spawn_blocking(move || analyze_stored(&ctx, &item, &file, &o));
-        let result = self.timed(job).await.unwrap_or_else(|e| Err(Error::Other(format!("SVG analysis stopped: {e}"))));
+        let key = key(&self.ctx, &item, &file, &o);
+        let result = match cached(&key) {
+            Some(hit) => hit.map_err(Error::from),
+            None => {
+                let ctx = Arc::clone(&self.ctx);
+                let job = tokio::task::spawn_blocking(move || analyze_stored(&ctx, key, &o));
+                self.timed(job).await.unwrap_or_else(|e| Err(Error::Other(format!("SVG analysis stopped: {e}"))))
+            }
+        };
         Ok(result.map(|a| analysis(svg::Analysis::clone(&a))))
     }
 }
