@@ -440,6 +440,8 @@ def write_parity(folder, scripted):
         rgba = render_svg((EVAL / source).read_bytes())
         png = tiny.png_bytes(rgba.tobytes(), SIZE, SIZE, 4)
         (out / name).write_bytes(png)
+        # The source SVG too, so that a test can run the svg-no-text rule itself on it (Twemoji, CC-BY 4.0).
+        (out / name.replace(".png", ".svg")).write_bytes((EVAL / source).read_bytes())
         entries.append({"file": f"parity/{name}", "source": f"Twemoji 15.0.0, {Path(source).name}"})
     return compute_reference(folder, scripted, entries)
 

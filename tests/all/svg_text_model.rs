@@ -1,6 +1,7 @@
 //! The committed `svg-text` classifier (models/svg-text, trained by its train.py) runs through the same registry
 //! and engine code users run, and gives Python torch's probabilities on the committed 64 px renders; classifier
-//! model folders are checked (labels, no tokenizer) and register with `models add`.
+//! model folders are checked (labels, no tokenizer) and register with `models add`; once registered, the
+//! `svg-no-text` rule drops a Twemoji keycap and keeps a dog through `model.classify` (the plugin path).
 
 use std::path::PathBuf;
 
@@ -81,4 +82,48 @@ fn classifier_folders_are_checked_and_registered() {
         let error = Registry::at(&dir.path().join("other")).add(&broken, None).unwrap_err().to_string();
         assert!(error.contains("label"), "{labels}: {error}");
     }
+}
+
+#[test]
+fn svg_no_text_drops_by_the_registered_classifier() {
+    let dir = tempfile::tempdir().unwrap();
+    let models = dir.path().join("models");
+    let out = command(["models", "add", folder().to_str().unwrap()]).env("AIGC_HOST_MODELS", &models).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let src = dir.path().join("src");
+    std::fs::create_dir_all(&src).unwrap();
+    for name in ["keycap_1", "dog_face"] {
+        // The Twemoji sources of the parity renders: the rule rasterizes them itself, through the host.
+        std::fs::copy(folder().join(format!("parity/{name}.svg")), src.join(format!("{name}.svg"))).unwrap();
+    }
+    let ds = dir.path().join("ds");
+    aigc_tests::aigc(["dataset", "import", ds.to_str().unwrap(), src.to_str().unwrap()]).assert_ok();
+    let out = command([
+        "clean",
+        ds.to_str().unwrap(),
+        "--rule",
+        aigc_tests::plugins::SVG_NO_TEXT,
+        "--device",
+        "cpu",
+        "--json",
+    ])
+    .env("AIGC_HOST_MODELS", &models)
+    .output()
+    .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let ls = aigc_tests::aigc(["dataset", "ls", ds.to_str().unwrap(), "--json"]).json();
+    let mut seen = 0;
+    for item in ls["items"].as_array().unwrap() {
+        let verdict = &item["verdicts"][0];
+        let score = verdict["score"].as_f64().unwrap();
+        match item["title"].as_str().unwrap() {
+            "keycap_1.svg" => {
+                assert!(verdict["keep"] == false && verdict["reason"] == "has-text" && score > 0.99, "{verdict}")
+            }
+            "dog_face.svg" => assert!(verdict["keep"] == true && score < 0.1, "{verdict}"),
+            other => panic!("unexpected item {other}"),
+        }
+        seen += 1;
+    }
+    assert_eq!(seen, 2);
 }
