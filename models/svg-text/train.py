@@ -318,8 +318,16 @@ def build_data(rows, n_pos, n_neg):
         positive = i < n_pos
         synth_x.append(synthetic(rng, positive, latin, cjk, text_free))
         synth_y.append(0 if positive else 1)
-    x = real_x + extra + synth_x
-    y = real_y + [1] * len(extra) + synth_y
+    # Blank and near-blank rasters say "no text": an SVG that draws nothing the host can render (an empty group,
+    # only raster images) must not look like writing.
+    blank = [np.zeros((SIZE, SIZE, 4), dtype=np.uint8) for _ in range(40)]
+    for k in range(40):
+        speck = np.zeros((SIZE, SIZE, 4), dtype=np.uint8)
+        cx, cy, r = rng.randrange(8, 56), rng.randrange(8, 56), rng.randrange(1, 6)
+        speck[max(0, cy - r):cy + r, max(0, cx - r):cx + r] = (*random_colour(rng), 255)
+        blank.append(speck)
+    x = real_x + extra + synth_x + blank
+    y = real_y + [1] * len(extra) + synth_y + [1] * len(blank)
     # Real text icons are few: repeat them so that they weigh as much as a few hundred synthetic ones.
     pos_real = [i for i, v in enumerate(real_y) if v == 0]
     x += [real_x[i] for i in pos_real] * 2
