@@ -109,10 +109,10 @@ impl Host for HostState {
     }
 
     async fn classify(&mut self, model: String, image: Vec<u8>, labels: Vec<String>) -> wasmtime::Result<Result<Vec<f32>, Error>> {
-        if let Ok(loaded) = self.models().and_then(|m| m.model(&model)) {
-            if loaded.has_fixed_labels() {
-                return Ok(self.classify_fixed(loaded, image, labels).await);
-            }
+        if let Ok(loaded) = self.models().and_then(|m| m.model(&model))
+            && loaded.has_fixed_labels()
+        {
+            return Ok(self.classify_fixed(loaded, image, labels).await);
         }
         Ok(self.similarities(&model, image, labels).await.map(|(sims, scale)| {
             let logits: Vec<f64> = sims.iter().map(|s| f64::from(*s) * scale).collect();
