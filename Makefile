@@ -82,3 +82,20 @@ bench-crawl: host
 
 clean-demo:
 	rm -rf demo-data
+
+# The SVG rules on a labelled set of real emoji (Twemoji to tune, OpenMoji and Fluent held out): precision and
+# recall per rule (bench/svg/README.md); and their throughput against a Python baseline. Both fetch pinned npm
+# packages into bench/svg/work/ (git-ignored); BENCH_SVG_ARGS="--count 6000 --runs 3".
+.PHONY: eval-svg bench-svg
+eval-svg: build
+	$(PYTHON) bench/svg/build_eval.py
+	$(PYTHON) bench/svg/eval.py $(EVAL_SVG_ARGS)
+
+bench-svg: build
+	$(PYTHON) bench/svg/run.py $(BENCH_SVG_ARGS)
+
+# image-quality + dedup through `aigc-host clean` against CleanVision on generated images (bench/image/README.md);
+# the corpus and the baseline's venv go under bench/image/work/ (git-ignored); BENCH_IMAGE_ARGS="--count 1000".
+.PHONY: bench-image
+bench-image: build
+	$(PYTHON) bench/image/run.py $(BENCH_IMAGE_ARGS)

@@ -10,7 +10,7 @@ use std::process::Command;
 fn main() {
     let manifest_dir = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"));
     let root = manifest_dir.parent().expect("tests/ lives in the workspace").to_path_buf();
-    for watched in ["wit", "sdk/src", "sdk/macros/src", "plugins", "tests/plugins"] {
+    for watched in ["wit", "sdk/src", "sdk/macros/src", "sdk/svg-rules/src", "plugins", "tests/plugins"] {
         println!("cargo:rerun-if-changed={}", root.join(watched).display());
     }
     let mut plugins = crates_in(&root.join("plugins"));

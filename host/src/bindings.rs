@@ -40,6 +40,8 @@ pub mod annotator {
             "aigc:plugin/dataset": crate::bindings::crawler::aigc::plugin::dataset,
             "aigc:plugin/model": crate::bindings::cleaner::aigc::plugin::model,
             "aigc:plugin/annotate": crate::bindings::cleaner::aigc::plugin::annotate,
+            "aigc:plugin/image": crate::bindings::cleaner::aigc::plugin::image,
+            "aigc:plugin/svg": crate::bindings::cleaner::aigc::plugin::svg,
         },
     });
 }
@@ -54,10 +56,12 @@ pub mod grader {
             "aigc:plugin/types": crate::bindings::crawler::aigc::plugin::types,
             "aigc:plugin/log": crate::bindings::crawler::aigc::plugin::log,
             "aigc:plugin/config": crate::bindings::crawler::aigc::plugin::config,
+            "aigc:plugin/image": crate::bindings::cleaner::aigc::plugin::image,
+            "aigc:plugin/svg": crate::bindings::cleaner::aigc::plugin::svg,
         },
     });
 }
 
 pub use crawler::aigc::plugin::{collect, config, dataset, http, log, types};
-pub use cleaner::aigc::plugin::{annotate, mesh, model};
+pub use cleaner::aigc::plugin::{annotate, image, mesh, model, svg};
 pub use grader::aigc::plugin::submission;

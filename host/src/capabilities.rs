@@ -9,10 +9,12 @@ pub mod collect;
 pub mod config;
 pub mod dataset;
 pub mod http;
+pub mod image;
 pub mod log;
 pub mod mesh;
 pub mod model;
 pub mod submission;
+pub mod svg;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -51,6 +53,8 @@ pub struct RunContext {
     pub models: Option<Arc<model::ModelGrants>>,
     pub log: log::LogSink,
     pub counters: Counters,
+    /// Image facts and duplicate groups shared by a clean or annotate run's rules (None: measured per call).
+    pub images: Option<Arc<crate::image::groups::RunImages>>,
 }
 
 impl crate::bindings::types::Host for crate::runtime::HostState {}

@@ -199,6 +199,10 @@ pub struct CleanArgs {
     /// Items judged at once
     #[arg(long, short = 'j', value_name = "N", default_value_t = default_jobs())]
     pub jobs: usize,
+    /// Judge every item again, even those a rule already judged with the same plugin build and configuration
+    /// (which a re-run or a resumed run otherwise skips)
+    #[arg(long)]
+    pub force: bool,
     #[command(flatten)]
     pub limits: LimitArgs,
     #[command(flatten)]

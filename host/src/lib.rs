@@ -13,6 +13,8 @@
 //! - [`models`]: libtorch through `tch`;
 //! - [`mesh`] and [`render`]: 3D models read from an item's files, measured, and drawn on the CPU;
 //! - [`export`]: 3D models and renders written as the course zip, Zero123 folders or Objaverse-like metadata;
+//! - [`image`]: bounded raster decoding, CleanVision's measurements, perceptual hashes and duplicate groups;
+//! - [`svg`]: safe SVG parsing, rasterizing and shape statistics (usvg/resvg);
 //! - [`commands`]: what each `aigc-host` subcommand does, on top of the above.
 
 pub mod bindings;
@@ -20,6 +22,7 @@ pub mod capabilities;
 pub mod cli;
 pub mod commands;
 pub mod export;
+pub mod image;
 pub mod manifest;
 pub mod mesh;
 pub mod models;
@@ -30,3 +33,4 @@ pub mod render;
 pub mod runtime;
 pub mod store;
 pub mod submission;
+pub mod svg;

@@ -21,7 +21,7 @@ mod validate;
 #[cfg(test)]
 mod tests;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard, PoisonError};
@@ -33,7 +33,8 @@ use rows::ITEM_COLUMNS;
 
 pub use error::StoreError;
 pub use types::{
-    Annotation, FileInfo, Item, Listing, NewFile, NewItem, PluginRef, Provenance, PutOutcome, RunId, Stats, Status, Verdict,
+    Annotation, CLEAN_ERROR_KEY, FileInfo, Item, Listing, NewFile, NewItem, PluginRef, Provenance, PutOutcome, RuleStats, RunId,
+    Stats, Status, Verdict,
 };
 
 /// The store's result; every error says which dataset it concerns.
@@ -385,6 +386,43 @@ impl Dataset {
         Ok(())
     }
 
+    /// The verdicts `rule` gave in runs of the same plugin build (`plugin_sha256`) with the same configuration
+    /// (`args_json`), by item id: what a resumed clean run may skip.
+    pub fn judged(&self, rule: &str, plugin_sha256: &str, args_json: &str) -> Result<HashMap<String, Verdict>> {
+        let conn = self.conn();
+        let read = || -> rusqlite::Result<HashMap<String, Verdict>> {
+            let mut stmt = conn.prepare(
+                "SELECT v.item_id, v.keep, v.reason, v.score FROM verdicts v JOIN runs r ON r.id = v.run_id
+                 WHERE v.rule = ?1 AND r.plugin_sha256 = ?2 AND r.args_json = ?3",
+            )?;
+            let rows = stmt.query_map(params![rule, plugin_sha256, args_json], |row| {
+                let verdict = Verdict { rule: rule.to_owned(), keep: row.get(1)?, reason: row.get(2)?, score: row.get(3)? };
+                Ok((row.get(0)?, verdict))
+            })?;
+            rows.collect()
+        };
+        read().map_err(self.db(format!("reading the verdicts of rule `{rule}`")))
+    }
+
+    /// The ids of items that have an annotation `key` from `plugin`.
+    pub fn annotated_items(&self, key: &str, plugin: &str) -> Result<std::collections::HashSet<String>> {
+        let conn = self.conn();
+        let read = || -> rusqlite::Result<std::collections::HashSet<String>> {
+            let mut stmt = conn.prepare("SELECT item_id FROM annotations WHERE key = ?1 AND plugin = ?2")?;
+            let rows = stmt.query_map(params![key, plugin], |row| row.get(0))?;
+            rows.collect()
+        };
+        read().map_err(self.db(format!("finding items annotated `{key}` by `{plugin}`")))
+    }
+
+    /// Removes what `plugin` stored under `key` for an item, if anything.
+    pub fn remove_annotation(&self, item_id: &str, key: &str, plugin: &str) -> Result<()> {
+        self.conn()
+            .execute("DELETE FROM annotations WHERE item_id = ?1 AND key = ?2 AND plugin = ?3", params![item_id, key, plugin])
+            .map_err(self.db(format!("removing annotation `{key}` of item `{item_id}`")))?;
+        Ok(())
+    }
+
     /// Stores an annotation (a caption, a score) of an item, replacing what `plugin` stored under `key` before.
     pub fn put_annotation(&self, item_id: &str, annotation: &Annotation, run: Option<RunId>) -> Result<()> {
         if annotation.key.is_empty() || annotation.key.len() > 256 || annotation.value.len() > 1 << 20 {
@@ -460,7 +498,23 @@ impl Dataset {
                      ELSE 'kept' END AS status, count(*)
                  FROM items i GROUP BY status",
             )?);
+            let mut by_rule: BTreeMap<String, RuleStats> = BTreeMap::new();
+            let mut verdicts = tx.prepare("SELECT rule, keep, reason, count(*) FROM verdicts GROUP BY rule, keep, reason")?;
+            let rows = verdicts.query_map([], |row| Ok((row.get::<_, String>(0)?, row.get::<_, bool>(1)?, row.get::<_, String>(2)?, row.get::<_, u64>(3)?)))?;
+            for row in rows {
+                let (rule, keep, reason, n) = row?;
+                let stats = by_rule.entry(rule).or_default();
+                *if keep { &mut stats.kept } else { &mut stats.dropped } += n;
+                *stats.by_reason.entry(reason).or_default() += n;
+            }
+            let mut errors = tx.prepare("SELECT plugin, count(*) FROM annotations WHERE key = ?1 GROUP BY plugin")?;
+            for row in errors.query_map([CLEAN_ERROR_KEY], |row| Ok((row.get::<_, String>(0)?, row.get::<_, u64>(1)?)))? {
+                let (rule, n) = row?;
+                by_rule.entry(rule).or_default().errors = n;
+            }
+            drop((verdicts, errors));
             Ok(Stats {
+                by_rule,
                 items: count("SELECT count(*) FROM items")?,
                 by_category: grouped("SELECT coalesce(category, '(none)'), count(*) FROM items GROUP BY 1")?,
                 by_status,

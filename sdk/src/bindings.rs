@@ -17,6 +17,8 @@ wit_bindgen::generate!({
             import aigc:plugin/model@0.1.0;
             import aigc:plugin/annotate@0.1.0;
             import aigc:plugin/mesh@0.1.0;
+            import aigc:plugin/image@0.1.0;
+            import aigc:plugin/svg@0.1.0;
         }
     ",
     world: "aigc:sdk/imports",

@@ -52,11 +52,13 @@ pub mod crawl;
 pub mod dataset;
 mod error;
 pub mod http;
+pub mod image;
 pub mod log;
 mod manifest;
 pub mod mesh;
 pub mod model;
 pub mod submission;
+pub mod svg;
 pub mod web;
 
 pub use error::{Error, Result};

@@ -1,6 +1,7 @@
 //! The one integration-test binary. Every test runs the real `aigc-host` binary on plugins built from source,
 //! offline, with loopback servers where HTTP is involved.
 
+mod clean_runs;
 mod cli;
 mod crawl;
 mod course_grader;
@@ -8,8 +9,11 @@ mod crawlers;
 mod export;
 mod grading;
 mod http;
+mod image_clean;
 mod mesh;
 mod models;
 mod politeness;
 mod render;
 mod sandbox;
+mod svg;
+mod svg_text_model;

@@ -29,6 +29,7 @@ fn ctx(calls: u64) -> Arc<RunContext> {
         models: None,
         log: LogSink::new(None),
         counters: Counters::default(),
+        images: None,
     })
 }
 

@@ -82,6 +82,19 @@ impl HostState {
     }
 }
 
+impl HostState {
+    /// A classifier model: the softmax probability of each asked-for label among all of the model's labels.
+    async fn classify_fixed(&mut self, model: Arc<LoadedModel>, image: Vec<u8>, labels: Vec<String>) -> Result<Vec<f32>, Error> {
+        let indices = model.label_indices(&labels).map_err(Error::Invalid)?;
+        let work = async {
+            let probabilities = model.label_probabilities(pixels(&model, vec![image]).await?).await.map_err(Error::Other)?;
+            let row = probabilities.first().ok_or_else(|| Error::Other("no probabilities came back".into()))?;
+            Ok(indices.iter().map(|&i| row[i]).collect())
+        };
+        self.timed(work).await
+    }
+}
+
 impl Host for HostState {
     async fn embed_images(&mut self, model: String, images: Vec<Vec<u8>>) -> wasmtime::Result<Result<Vec<Vec<f32>>, Error>> {
         Ok(self.embed_images_inner(&model, images).await)
@@ -96,6 +109,11 @@ impl Host for HostState {
     }
 
     async fn classify(&mut self, model: String, image: Vec<u8>, labels: Vec<String>) -> wasmtime::Result<Result<Vec<f32>, Error>> {
+        if let Ok(loaded) = self.models().and_then(|m| m.model(&model))
+            && loaded.has_fixed_labels()
+        {
+            return Ok(self.classify_fixed(loaded, image, labels).await);
+        }
         Ok(self.similarities(&model, image, labels).await.map(|(sims, scale)| {
             let logits: Vec<f64> = sims.iter().map(|s| f64::from(*s) * scale).collect();
             let max = logits.iter().copied().fold(f64::NEG_INFINITY, f64::max);

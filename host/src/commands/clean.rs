@@ -19,18 +19,22 @@ use crate::cli::{AnnotateArgs, CleanArgs, LimitArgs, ModelArgs};
 use crate::manifest::{Kind, PluginFile};
 use crate::progress::Progress;
 use crate::runtime::{self, HostState, Limits, Runtime};
-use crate::store::{Dataset, Item, Verdict};
+use crate::store::{Annotation, CLEAN_ERROR_KEY, Dataset, Item, Verdict};
 
 #[derive(Debug, Default, Serialize)]
 pub struct CleanSummary {
     pub dataset: String,
     pub rules: Vec<String>,
     pub checked: u64,
+    /// Items every rule had already judged with the same plugin build and configuration (a resumed or repeated
+    /// run); they are not judged again unless `--force` is given, and not counted in `checked`.
+    pub skipped: u64,
     pub kept: u64,
     pub dropped: u64,
     /// Items every annotator annotated (annotate runs).
     pub annotated: u64,
-    /// Items a rule could not judge (its error or crash); they keep their earlier status.
+    /// Items a rule could not judge (its error or crash); they keep their earlier status, and the error is stored
+    /// as the item's `clean-error` annotation from that rule until the rule judges it.
     pub errors: u64,
     /// Why items were dropped: reason -> count (an item dropped by two rules counts under both).
     pub by_reason: BTreeMap<String, u64>,
@@ -77,6 +81,10 @@ struct Rule {
     pre: Pre,
     ctx: Arc<RunContext>,
     scores: std::sync::Mutex<Vec<f64>>,
+    /// Verdicts this rule already gave with the same build and configuration, by item id: skipped, not redone.
+    done: std::collections::HashMap<String, Verdict>,
+    /// Items whose last attempt by this rule failed, so a verdict now should clear the recorded error.
+    failed_before: std::collections::HashSet<String>,
 }
 
 /// What one pass runs: cleaners or annotators, with their shared flags.
@@ -89,6 +97,8 @@ struct Pass<'a> {
     jobs: usize,
     limits: &'a LimitArgs,
     json: bool,
+    /// Judge items again even when this rule build and configuration already did.
+    force: bool,
 }
 
 pub async fn clean(args: CleanArgs, quiet: bool) -> anyhow::Result<ExitCode> {
@@ -101,6 +111,7 @@ pub async fn clean(args: CleanArgs, quiet: bool) -> anyhow::Result<ExitCode> {
         jobs: args.jobs,
         limits: &args.limits,
         json: args.output.json,
+        force: args.force,
     };
     run_pass(pass, quiet).await
 }
@@ -115,6 +126,7 @@ pub async fn annotate(args: AnnotateArgs, quiet: bool) -> anyhow::Result<ExitCod
         jobs: args.jobs,
         limits: &args.limits,
         json: args.output.json,
+        force: true,
     };
     run_pass(pass, quiet).await
 }
@@ -126,6 +138,8 @@ async fn run_pass(args: Pass<'_>, quiet: bool) -> anyhow::Result<ExitCode> {
     let sets = settings::key_values("--set", args.set)?;
     let runtime = Runtime::new()?;
     let engine = settings::model_engine(args.models)?;
+    // One per run: every rule and instance shares image facts by blob and the duplicate groups.
+    let images = Arc::new(crate::image::groups::RunImages::default());
     let mut rules = Vec::new();
     for path in args.plugins {
         let plugin = settings::plugin_of_kind(path, args.kind, command)?;
@@ -138,7 +152,21 @@ async fn run_pass(args: Pass<'_>, quiet: bool) -> anyhow::Result<ExitCode> {
             _ => linked.and_then(CleanerPre::new).map(Pre::Cleaner),
         }
         .map_err(|e| anyhow::anyhow!("`{}` does not fit the {} world: {e}", path.display(), args.kind))?;
-        let run_id = dataset.begin_run(&settings::plugin_ref(&plugin), command, &serde_json::to_string(&config)?)?;
+        let config_json = serde_json::to_string(&config)?;
+        let (done, failed_before) = if args.kind == Kind::Cleaner {
+            let failed_before = dataset.annotated_items(CLEAN_ERROR_KEY, &plugin.manifest.name)?;
+            let mut done = if args.force {
+                Default::default()
+            } else {
+                dataset.judged(&plugin.manifest.name, &plugin.sha256, &config_json)?
+            };
+            // An item whose last attempt failed is tried again, even if an older attempt gave a verdict.
+            done.retain(|id, _| !failed_before.contains(id));
+            (done, failed_before)
+        } else {
+            Default::default()
+        };
+        let run_id = dataset.begin_run(&settings::plugin_ref(&plugin), command, &config_json)?;
         let ctx = Arc::new(RunContext {
             plugin: settings::plugin_info(&plugin),
             config,
@@ -149,8 +177,9 @@ async fn run_pass(args: Pass<'_>, quiet: bool) -> anyhow::Result<ExitCode> {
             models,
             log: LogSink::new(None),
             counters: Counters::default(),
+            images: Some(Arc::clone(&images)),
         });
-        rules.push(Rule { plugin, pre, ctx, scores: std::sync::Mutex::new(Vec::new()) });
+        rules.push(Rule { plugin, pre, ctx, scores: std::sync::Mutex::new(Vec::new()), done, failed_before });
     }
     let rules = Arc::new(rules);
 
@@ -226,6 +255,13 @@ async fn run_pass(args: Pass<'_>, quiet: bool) -> anyhow::Result<ExitCode> {
                 summary.errors,
                 summary.duration_ms as f64 / 1000.0
             );
+            if summary.skipped > 0 {
+                eprintln!(
+                    "skipped {} items every rule had already judged with the same build and configuration \
+                     (--force judges them again)",
+                    summary.skipped
+                );
+            }
         } else {
             eprintln!(
                 "annotated {} of {} items with {} plugin(s), {} not annotated, in {:.1} s",
@@ -271,7 +307,15 @@ async fn worker(
         let Some(item) = items.get(index) else { return Ok(()) };
         let mut dropped_by = Vec::new();
         let mut judged_all = true;
+        let mut skipped = 0;
         for (rule, slot) in rules.iter().zip(instances.iter_mut()) {
+            if let Some(earlier) = rule.done.get(&item.id) {
+                skipped += 1;
+                if !earlier.keep {
+                    dropped_by.push(earlier.reason.clone());
+                }
+                continue;
+            }
             if slot.is_none() {
                 let mut store = runtime.store(Arc::clone(&rule.ctx), limits);
                 let made = match &rule.pre {
@@ -282,7 +326,8 @@ async fn worker(
                     Ok(instance) => *slot = Some((store, instance)),
                     Err(e) => {
                         let failure = runtime::failure(&store, e);
-                        summary.lock().await.failures.push(failure.to_string());
+                        record_failure(kind, dataset, rule, item, &failure.to_string())?;
+                        summary.lock().await.failures.push(format!("item {}: {failure}", item.id));
                         judged_all = false;
                         continue;
                     }
@@ -294,11 +339,11 @@ async fn worker(
                 Instance::Cleaner(c) => {
                     runtime::call(store, limits, async |store| c.call_check(store, &wit_item).await).await.map(Some)
                 }
-                Instance::Annotator(a) => runtime::call(store, limits, async |store| {
-                    a.call_annotate_item(store, &wit_item).await
-                })
-                .await
-                .map(|()| None),
+                Instance::Annotator(a) => {
+                    runtime::call(store, limits, async |store| a.call_annotate_item(store, &wit_item).await)
+                        .await
+                        .map(|()| None)
+                }
             };
             match result {
                 Ok(Some(v)) => {
@@ -309,6 +354,9 @@ async fn worker(
                         score: v.score,
                     };
                     dataset.put_verdict(&item.id, &verdict, rule.ctx.run_id)?;
+                    if rule.failed_before.contains(&item.id) {
+                        dataset.remove_annotation(&item.id, CLEAN_ERROR_KEY, &verdict.rule)?;
+                    }
                     if let Some(score) = verdict.score.filter(|s| s.is_finite()) {
                         rule.scores.lock().unwrap_or_else(|p| p.into_inner()).push(score);
                     }
@@ -322,11 +370,20 @@ async fn worker(
                     if !matches!(failure, runtime::PluginFailure::Returned { .. }) {
                         *slot = None; // a crashed instance is not reused
                     }
+                    record_failure(kind, dataset, rule, item, &failure.to_string())?;
                     summary.lock().await.failures.push(format!("item {}: {failure}", item.id));
                 }
             }
         }
         let mut s = summary.lock().await;
+        if skipped == rules.len() {
+            s.skipped += 1;
+            drop(s);
+            if let Some(bar) = progress {
+                bar.inc(1);
+            }
+            continue;
+        }
         s.checked += 1;
         if !judged_all {
             s.errors += 1;
@@ -345,4 +402,20 @@ async fn worker(
             bar.inc(1);
         }
     }
+}
+
+/// Stores why a rule could not judge an item beside the item, so `dataset show` and `dataset stats` tell it apart
+/// from an item never judged. Annotators' failures are only reported in the summary.
+fn record_failure(kind: Kind, dataset: &Dataset, rule: &Rule, item: &Item, message: &str) -> anyhow::Result<()> {
+    if kind != Kind::Cleaner {
+        return Ok(());
+    }
+    let annotation = Annotation {
+        key: CLEAN_ERROR_KEY.into(),
+        plugin: rule.plugin.manifest.name.clone(),
+        value: message.chars().take(4096).collect(),
+        score: None,
+    };
+    dataset.put_annotation(&item.id, &annotation, rule.ctx.run_id)?;
+    Ok(())
 }

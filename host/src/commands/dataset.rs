@@ -31,6 +31,12 @@ pub fn stats(dir: &Path, json: bool) -> anyhow::Result<ExitCode> {
     for (status, count) in &stats.by_status {
         println!("  {count:>7}  {status}");
     }
+    for (rule, s) in &stats.by_rule {
+        println!("rule {rule}: {} kept, {} dropped, {} not judged (errors)", s.kept, s.dropped, s.errors);
+        for (reason, count) in &s.by_reason {
+            println!("  {count:>7}  {reason}");
+        }
+    }
     Ok(ExitCode::SUCCESS)
 }
 

@@ -97,6 +97,7 @@ pub async fn grade(args: GradeArgs) -> anyhow::Result<ExitCode> {
                         models: None,
                         log: LogSink::new(None),
                         counters: Counters::default(),
+                        images: None,
                     });
                     grade_one(&runtime, &pre, ctx, &limits, name).await
                 }

@@ -104,6 +104,7 @@ pub async fn run(args: RunArgs, quiet: bool) -> anyhow::Result<ExitCode> {
         models: None,
         log: LogSink::new(Progress::for_terminal(&plugin.manifest.name, quiet || args.output.json)),
         counters: Counters::default(),
+        images: None,
     });
 
     tracing::info!("running {label} on `{}`", args.dataset.display());

@@ -211,12 +211,23 @@ pub fn model_grants(
     }
     let mapped: BTreeMap<&str, &str> = key_values("--model", &args.model)?.into_iter().collect();
     let mut names = BTreeMap::new();
-    for name in asked {
-        let registered = mapped.get(name.as_str()).copied().unwrap_or(name.as_str());
-        engine.model(registered).map_err(|e| {
-            anyhow::anyhow!("plugin {} needs model `{name}`: {e} (or map it: `--model {name}=REGISTERED`)", plugin.label())
-        })?;
-        names.insert(name.clone(), registered.to_string());
+    for asked_name in asked {
+        // `NAME?` is a model the plugin uses when it is there and does without otherwise (its calls then answer
+        // `not-found`); mapping it with `--model` makes it required again.
+        let (name, optional) = match asked_name.strip_suffix('?') {
+            Some(name) => (name, !mapped.contains_key(name)),
+            None => (asked_name.as_str(), false),
+        };
+        let registered = mapped.get(name).copied().unwrap_or(name);
+        match engine.model(registered) {
+            Ok(_) => {}
+            Err(_) if optional => continue,
+            Err(e) => anyhow::bail!(
+                "plugin {} needs model `{name}`: {e} (or map it: `--model {name}=REGISTERED`)",
+                plugin.label()
+            ),
+        }
+        names.insert(name.to_string(), registered.to_string());
     }
     Ok(Some(Arc::new(crate::capabilities::model::ModelGrants { engine: Arc::clone(engine), names })))
 }

@@ -45,12 +45,13 @@ enum Work {
     Images(Tensor),
     Texts(Tensor),
     Captions(Tensor),
+    Labels(Tensor),
 }
 
 impl Work {
     fn rows(&self) -> i64 {
         match self {
-            Work::Images(t) | Work::Texts(t) | Work::Captions(t) => t.size().first().copied().unwrap_or(0),
+            Work::Images(t) | Work::Texts(t) | Work::Captions(t) | Work::Labels(t) => t.size().first().copied().unwrap_or(0),
         }
     }
     fn kind(&self) -> u8 {
@@ -58,6 +59,7 @@ impl Work {
             Work::Images(_) => 0,
             Work::Texts(_) => 1,
             Work::Captions(_) => 2,
+            Work::Labels(_) => 3,
         }
     }
 }
@@ -70,7 +72,8 @@ struct Job {
 /// One loaded model and the channel to its worker.
 pub struct LoadedModel {
     pub registered: Registered,
-    tokenizer: tokenizers::Tokenizer,
+    /// None for classifiers, which take no text.
+    tokenizer: Option<tokenizers::Tokenizer>,
     jobs: std::sync::mpsc::Sender<Job>,
     pub stats: Arc<BatchStats>,
 }
@@ -113,8 +116,10 @@ impl ModelEngine {
 
 fn load(registered: Registered, device: Device) -> Result<LoadedModel, ModelError> {
     let invalid = |reason: String| ModelError::Invalid { path: registered.dir.clone(), reason };
-    let tokenizer = tokenizers::Tokenizer::from_file(registered.tokenizer())
-        .map_err(|e| invalid(format!("cannot load the tokenizer: {e}")))?;
+    let tokenizer = match registered.tokenizer() {
+        Some(path) => Some(tokenizers::Tokenizer::from_file(path).map_err(|e| invalid(format!("cannot load the tokenizer: {e}")))?),
+        None => None,
+    };
     let module = tch::CModule::load_on_device(registered.weights(), device)
         .map_err(|e| invalid(format!("cannot load `{}` on {device:?}: {e}", registered.spec.weights)))?;
     let (sender, receiver) = std::sync::mpsc::channel::<Job>();
@@ -147,7 +152,7 @@ fn serve(module: tch::CModule, device: Device, jobs: std::sync::mpsc::Receiver<J
             }
         }
         // One forward pass per kind of work in the batch.
-        for kind in 0..3u8 {
+        for kind in 0..4u8 {
             let group: Vec<Job> = {
                 let (mine, rest): (Vec<Job>, Vec<Job>) = batch.into_iter().partition(|j| j.work.kind() == kind);
                 batch = rest;
@@ -167,6 +172,7 @@ fn run_group(module: &tch::CModule, device: Device, group: Vec<Job>, stats: &Bat
         Work::Images(_) => ("encode_image", group.iter().filter_map(|j| if let Work::Images(t) = &j.work { Some(t) } else { None }).collect()),
         Work::Texts(_) => ("encode_text", group.iter().filter_map(|j| if let Work::Texts(t) = &j.work { Some(t) } else { None }).collect()),
         Work::Captions(_) => ("caption", group.iter().filter_map(|j| if let Work::Captions(t) = &j.work { Some(t) } else { None }).collect()),
+        Work::Labels(_) => ("classify", group.iter().filter_map(|j| if let Work::Labels(t) = &j.work { Some(t) } else { None }).collect()),
     };
     let result = Tensor::f_cat(&inputs, 0)
         .and_then(|x| x.f_to_device(device))
@@ -217,12 +223,17 @@ impl LoadedModel {
         Tensor::f_cat(&tensors, 0).map_err(|e| e.to_string())
     }
 
+    fn tokenizer(&self) -> Result<&tokenizers::Tokenizer, String> {
+        self.tokenizer.as_ref().ok_or_else(|| format!("model `{}` has no tokenizer: it takes no text", self.registered.name))
+    }
+
     /// Token ids, padded or cut to the model's context length, as `[N, L]` int64.
     pub fn tokenize(&self, texts: &[String]) -> Result<Tensor, String> {
         let spec = &self.registered.spec;
+        let tokenizer = self.tokenizer()?;
         let mut rows = Vec::with_capacity(texts.len() * spec.context_length);
         for text in texts {
-            let encoding = self.tokenizer.encode(text.as_str(), true).map_err(|e| format!("tokenizing `{text}`: {e}"))?;
+            let encoding = tokenizer.encode(text.as_str(), true).map_err(|e| format!("tokenizing `{text}`: {e}"))?;
             let mut ids: Vec<i64> = encoding.get_ids().iter().map(|&i| i64::from(i)).collect();
             if ids.len() > spec.context_length {
                 // As CLIP does: cut, but keep the end token in the last slot (the text tower reads it there).
@@ -273,15 +284,48 @@ impl LoadedModel {
     /// Captions, decoded with the tokenizer (special tokens dropped).
     pub async fn caption(&self, pixels: Tensor) -> Result<Vec<String>, String> {
         self.require(Task::Captioner, "caption")?;
+        let tokenizer = self.tokenizer()?;
         let ids = self.submit(Work::Captions(pixels)).await?;
         let ids: Vec<Vec<i64>> = Vec::<Vec<i64>>::try_from(ids.f_to_kind(Kind::Int64).map_err(|e| e.to_string())?).map_err(|e| e.to_string())?;
         let pad = i64::from(self.registered.spec.pad_id);
         ids.into_iter()
             .map(|row| {
                 let row: Vec<u32> = row.into_iter().filter(|&i| i != pad && i >= 0).filter_map(|i| u32::try_from(i).ok()).collect();
-                self.tokenizer.decode(&row, true).map_err(|e| e.to_string())
+                tokenizer.decode(&row, true).map_err(|e| e.to_string())
             })
             .collect()
+    }
+}
+
+impl LoadedModel {
+    /// A classifier's probability of every one of its labels per image: the softmax of `classify`'s logits, in
+    /// the order of `labels` in model.json.
+    pub async fn label_probabilities(&self, pixels: Tensor) -> Result<Vec<Vec<f32>>, String> {
+        self.require(Task::Classifier, "classify with fixed labels")?;
+        let logits = self.submit(Work::Labels(pixels)).await?;
+        let want = self.registered.spec.labels.len() as i64;
+        if logits.size().get(1).copied() != Some(want) {
+            return Err(format!("model `{}` gave logits of shape {:?}, but model.json lists {want} labels", self.registered.name, logits.size()));
+        }
+        rows_of(&logits.f_softmax(1, Kind::Float).map_err(|e| e.to_string())?)
+    }
+
+    /// Where each asked-for label sits in the classifier's label list; an unknown label is an error naming them.
+    pub fn label_indices(&self, labels: &[String]) -> Result<Vec<usize>, String> {
+        let known = &self.registered.spec.labels;
+        labels
+            .iter()
+            .map(|label| {
+                known.iter().position(|k| k == label).ok_or_else(|| {
+                    format!("model `{}` has no label `{label}`; its labels are: {}", self.registered.name, known.join(", "))
+                })
+            })
+            .collect()
+    }
+
+    /// True for a classifier with fixed labels (rather than a CLIP model classifying zero-shot).
+    pub fn has_fixed_labels(&self) -> bool {
+        self.registered.spec.task == Task::Classifier
     }
 }
 

@@ -16,6 +16,8 @@ pub enum Task {
     Clip,
     /// `caption`.
     Captioner,
+    /// `classify`: one logit per label of a fixed label list (`labels`); no tokenizer.
+    Classifier,
 }
 
 /// `model.json`.
@@ -38,8 +40,13 @@ pub struct ModelSpec {
     pub pad_id: u32,
     #[serde(default)]
     pub max_tokens: Option<usize>,
-    pub tokenizer: String,
+    /// File name of the tokenizer; clip and captioner models need one, classifiers have none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tokenizer: Option<String>,
     pub weights: String,
+    /// A classifier's labels, in the order of its logits.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub labels: Vec<String>,
     /// File name -> lowercase hex sha256, checked when the model is added.
     #[serde(default)]
     pub sha256: BTreeMap<String, String>,
@@ -47,6 +54,27 @@ pub struct ModelSpec {
     pub source: String,
     #[serde(default)]
     pub licence: String,
+}
+
+impl ModelSpec {
+    /// The files besides model.json: the weights, and the tokenizer when there is one.
+    pub fn files(&self) -> Vec<&str> {
+        std::iter::once(self.weights.as_str()).chain(self.tokenizer.as_deref()).collect()
+    }
+}
+
+/// A classifier needs at least two labels, each named once, so that a plugin can ask for them by name.
+fn check_labels(labels: &[String]) -> Result<(), String> {
+    if labels.len() < 2 {
+        return Err("a classifier needs `labels`: at least two names, in the order of its logits".into());
+    }
+    let mut seen = std::collections::BTreeSet::new();
+    for label in labels {
+        if label.trim().is_empty() || !seen.insert(label.as_str()) {
+            return Err(format!("label `{label}` is empty or listed twice"));
+        }
+    }
+    Ok(())
 }
 
 fn one() -> u32 {
@@ -82,8 +110,8 @@ impl Registered {
     pub fn weights(&self) -> PathBuf {
         self.dir.join(&self.spec.weights)
     }
-    pub fn tokenizer(&self) -> PathBuf {
-        self.dir.join(&self.spec.tokenizer)
+    pub fn tokenizer(&self) -> Option<PathBuf> {
+        self.spec.tokenizer.as_ref().map(|file| self.dir.join(file))
     }
 }
 
@@ -147,7 +175,7 @@ impl Registry {
         std::fs::create_dir_all(&self.dir).map_err(io)?;
         // Copy into a temporary folder first, then rename: a crash never leaves a half-copied model registered.
         let staging = tempfile::tempdir_in(&self.dir).map_err(io)?;
-        for file in [&spec.weights, &spec.tokenizer, &"model.json".to_string()] {
+        for file in spec.files().into_iter().chain(["model.json"]) {
             std::fs::copy(folder.join(file), staging.path().join(file)).map_err(io)?;
         }
         let target = self.dir.join(&name);
@@ -183,7 +211,14 @@ fn read_spec(dir: &Path) -> Result<ModelSpec, ModelError> {
     if !(8..=2048).contains(&spec.image_size) || spec.std.iter().any(|s| *s <= 0.0) {
         return Err(invalid("image_size must be 8..2048 and std positive".into()));
     }
-    for file in [&spec.weights, &spec.tokenizer] {
+    match (spec.task, &spec.tokenizer) {
+        (Task::Clip | Task::Captioner, None) => {
+            return Err(invalid(format!("a {:?} model needs a `tokenizer` file", spec.task)));
+        }
+        (Task::Classifier, _) => check_labels(&spec.labels).map_err(invalid)?,
+        _ => {}
+    }
+    for file in spec.files() {
         if file.contains('/') || file.contains('\\') || file.starts_with('.') {
             return Err(invalid(format!("`{file}` must be a plain file name inside the folder")));
         }
@@ -195,16 +230,18 @@ fn read_spec(dir: &Path) -> Result<ModelSpec, ModelError> {
 pub fn check_folder(folder: &Path) -> Result<ModelSpec, ModelError> {
     let spec = read_spec(folder)?;
     let invalid = |reason: String| ModelError::Invalid { path: folder.to_path_buf(), reason };
-    for file in [&spec.weights, &spec.tokenizer] {
+    for file in spec.files() {
         let bytes = std::fs::read(folder.join(file)).map_err(|e| invalid(format!("cannot read `{file}`: {e}")))?;
-        if let Some(want) = spec.sha256.get(file.as_str()) {
+        if let Some(want) = spec.sha256.get(file) {
             let got = hex::encode(Sha256::digest(&bytes));
             if !got.eq_ignore_ascii_case(want) {
                 return Err(invalid(format!("`{file}` has sha256 {got}, but model.json says {want}")));
             }
         }
     }
-    tokenizers::Tokenizer::from_file(folder.join(&spec.tokenizer))
-        .map_err(|e| invalid(format!("`{}` is not a tokenizers JSON file: {e}", spec.tokenizer)))?;
+    if let Some(tokenizer) = &spec.tokenizer {
+        tokenizers::Tokenizer::from_file(folder.join(tokenizer))
+            .map_err(|e| invalid(format!("`{tokenizer}` is not a tokenizers JSON file: {e}")))?;
+    }
     Ok(spec)
 }

@@ -157,7 +157,24 @@ pub struct Stats {
     pub files: u64,
     /// Sum of those files' sizes; identical files are counted each time although stored once.
     pub bytes: u64,
+    /// What each cleaning rule decided, by rule name.
+    pub by_rule: BTreeMap<String, RuleStats>,
 }
+
+/// One rule's verdicts over the dataset, for `dataset stats`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct RuleStats {
+    pub kept: u64,
+    pub dropped: u64,
+    /// Items the rule could not judge in its last attempt (see [`CLEAN_ERROR_KEY`]).
+    pub errors: u64,
+    /// Verdicts by reason, kept and dropped alike.
+    pub by_reason: BTreeMap<String, u64>,
+}
+
+/// The annotation key under which `aigc-host clean` records why a rule could not judge an item (its error or
+/// crash), with the rule's name as the annotation's plugin; a later verdict from the rule removes it.
+pub const CLEAN_ERROR_KEY: &str = "clean-error";
 
 /// An item with its verdicts, for `aigc-host dataset ls`.
 #[derive(Debug, Clone, PartialEq, Serialize)]

@@ -9,9 +9,9 @@ use proc_macro::TokenStream;
 fn world_imports(world: &str) -> Option<&'static [&'static str]> {
     Some(match world {
         "crawler" => &["types", "log", "config", "dataset", "collect", "http"],
-        "cleaner" => &["types", "log", "config", "dataset", "model", "annotate", "mesh"],
-        "annotator" => &["types", "log", "config", "dataset", "model", "annotate"],
-        "grader" => &["types", "log", "config", "submission"],
+        "cleaner" => &["types", "log", "config", "dataset", "model", "annotate", "image", "svg", "mesh"],
+        "annotator" => &["types", "log", "config", "dataset", "model", "annotate", "image", "svg"],
+        "grader" => &["types", "log", "config", "submission", "image", "svg"],
         _ => return None,
     })
 }

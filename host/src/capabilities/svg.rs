@@ -1,0 +1,240 @@
+//! `aigc:plugin/svg`: SVG facts, rasters and shape statistics computed by [`crate::svg`], off the async
+//! workers. The `*-file` calls read an item's file here, so its bytes never cross into the plugin.
+
+use std::collections::VecDeque;
+use std::sync::{Arc, Mutex};
+
+use crate::bindings::svg::{
+    Analysis, AnalysisOptions, ColourUse, Facts, Hole, Host, Rect, Rgba, Shape, ShapeStats, TextElement,
+};
+use crate::bindings::types::Error;
+use crate::capabilities::RunContext;
+use crate::runtime::HostState;
+use crate::svg::{self, Limits, SvgError};
+
+/// Most shapes a plugin may ask to be listed per list.
+const MAX_SHAPES: u32 = 256;
+
+impl From<SvgError> for Error {
+    fn from(error: SvgError) -> Self {
+        match error {
+            SvgError::Invalid(m) => Error::Invalid(m),
+            SvgError::Limit(m) => Error::Limit(m),
+        }
+    }
+}
+
+fn rgba(c: svg::Rgba) -> Rgba {
+    Rgba { r: c.r, g: c.g, b: c.b, a: c.a }
+}
+
+fn rect(r: svg::Rect) -> Rect {
+    Rect { x: r.x, y: r.y, width: r.width, height: r.height }
+}
+
+fn shape(s: svg::Shape) -> Shape {
+    Shape {
+        area: s.area,
+        bbox: rect(s.bbox),
+        cx: s.cx,
+        cy: s.cy,
+        perimeter: s.perimeter,
+        colour: rgba(s.colour),
+        holes: s.holes.into_iter().map(|h| Hole { area: h.area, bbox: rect(h.bbox) }).collect(),
+        encloses: s.encloses,
+    }
+}
+
+impl From<svg::Facts> for Facts {
+    fn from(f: svg::Facts) -> Self {
+        Facts {
+            width: f.width,
+            height: f.height,
+            view_box: f.view_box.map(rect),
+            elements: f.elements,
+            paths: f.paths,
+            images: f.images,
+            external_refs: f.external_refs,
+            texts: f
+                .texts
+                .into_iter()
+                .map(|t| TextElement {
+                    content: t.content,
+                    font_families: t.font_families,
+                    font_size: t.font_size,
+                    bbox: t.bbox.map(rect),
+                })
+                .collect(),
+            content_bbox: f.content_bbox.map(rect),
+            colours: f.colours.into_iter().map(|(c, uses)| ColourUse { colour: rgba(c), uses }).collect(),
+            fonts_available: f.fonts_available,
+        }
+    }
+}
+
+impl From<svg::ShapeStats> for ShapeStats {
+    fn from(s: svg::ShapeStats) -> Self {
+        ShapeStats {
+            size: s.size,
+            drawn: s.drawn,
+            fill_ratio: s.fill_ratio,
+            drawn_bbox: s.drawn_bbox.map(rect),
+            components: s.components.into_iter().map(shape).collect(),
+            component_count: s.component_count,
+            regions: s.regions.into_iter().map(shape).collect(),
+            region_count: s.region_count,
+            spread: s.spread,
+        }
+    }
+}
+
+fn options(o: AnalysisOptions) -> svg::AnalysisOptions {
+    svg::AnalysisOptions { size: o.size, max_shapes: o.max_shapes.min(MAX_SHAPES), min_area: o.min_area }
+}
+
+/// Where the SVG comes from: bytes the plugin passed, or an item's file read here.
+enum Source {
+    Bytes(Vec<u8>),
+    File { item: String, file: String },
+}
+
+/// The sha256 of an item's stored file, after checking its size against the byte cap.
+fn stored_file(ctx: &RunContext, item: &str, file: &str, limits: &Limits) -> Result<String, Error> {
+    let dataset = ctx.dataset.as_ref().ok_or_else(|| {
+        Error::Denied("this run lends no dataset; pass the SVG's bytes to the call without `-file` instead".into())
+    })?;
+    let missing = || Error::NotFound(format!("item `{item}` has no file `{file}`"));
+    let stored = dataset.get(item).map_err(super::store_error)?;
+    let info = stored.as_ref().and_then(|i| i.files.iter().find(|f| f.name == file)).ok_or_else(missing)?;
+    if info.size > limits.max_bytes as u64 {
+        return Err(Error::Limit(format!(
+            "file `{file}` of item `{item}` is {} bytes, over the host's SVG cap of {} bytes",
+            info.size, limits.max_bytes
+        )));
+    }
+    Ok(info.sha256.clone())
+}
+
+/// The SVG's bytes: passed by the plugin, or an item's file read here.
+fn read_source(ctx: &RunContext, source: Source, limits: &Limits) -> Result<Vec<u8>, Error> {
+    let (item, file) = match source {
+        Source::Bytes(bytes) => return Ok(bytes),
+        Source::File { item, file } => (item, file),
+    };
+    stored_file(ctx, &item, &file, limits)?;
+    let missing = || Error::NotFound(format!("item `{item}` has no file `{file}`"));
+    let dataset = ctx.dataset.as_ref().ok_or_else(missing)?;
+    dataset.read_file(&item, &file).map_err(super::store_error)?.ok_or_else(missing)
+}
+
+/// (dataset, item id, file name, size, max shapes, min area): what an analysis depends on within a run. Stored
+/// files are content-addressed and a run's items do not change under it, so the name stands for the bytes.
+type Key = (usize, String, String, u32, u32, u32);
+type Recent = VecDeque<(Key, Result<Arc<svg::Analysis>, SvgError>)>;
+
+/// Analyses of the last few files. Rules of one clean run ask about the same item one after another, so the
+/// second and third rule get the first one's analysis without a store lookup, a parse or a render.
+static RECENT: Mutex<Recent> = Mutex::new(VecDeque::new());
+const RECENT_CAP: usize = 64;
+
+fn recent() -> std::sync::MutexGuard<'static, Recent> {
+    RECENT.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+fn key(ctx: &RunContext, item: &str, file: &str, o: &svg::AnalysisOptions) -> Key {
+    let dataset = ctx.dataset.as_ref().map_or(0, |d| Arc::as_ptr(d) as usize);
+    (dataset, item.to_string(), file.to_string(), o.size, o.max_shapes, o.min_area)
+}
+
+fn cached(key: &Key) -> Option<Result<Arc<svg::Analysis>, SvgError>> {
+    recent().iter().find(|(k, _)| k == key).map(|(_, hit)| hit.clone())
+}
+
+/// Reads, checks and analyses an item's file, remembering the result (errors too) for the next rules.
+fn analyze_stored(ctx: &RunContext, key: Key, o: &svg::AnalysisOptions) -> Result<Arc<svg::Analysis>, Error> {
+    let limits = Limits::default();
+    let source = Source::File { item: key.1.clone(), file: key.2.clone() };
+    let bytes = read_source(ctx, source, &limits)?;
+    let result = svg::analyze(&bytes, o, &limits).map(Arc::new);
+    let mut cache = recent();
+    if cache.len() >= RECENT_CAP {
+        cache.pop_front();
+    }
+    cache.push_back((key, result.clone()));
+    result.map_err(Error::from)
+}
+
+impl HostState {
+    /// Reads the source and runs `work` on the blocking pool, booked as host time.
+    async fn svg_work<T: Send + 'static>(
+        &mut self,
+        source: Source,
+        work: impl FnOnce(&[u8], &Limits) -> Result<T, SvgError> + Send + 'static,
+    ) -> Result<T, Error> {
+        let ctx = Arc::clone(&self.ctx);
+        let job = tokio::task::spawn_blocking(move || {
+            let limits = Limits::default();
+            let bytes = read_source(&ctx, source, &limits)?;
+            work(&bytes, &limits).map_err(Error::from)
+        });
+        self.timed(job).await.unwrap_or_else(|e| Err(Error::Other(format!("SVG analysis stopped: {e}"))))
+    }
+}
+
+fn background(c: Option<Rgba>) -> Option<svg::Rgba> {
+    c.map(|c| svg::Rgba { r: c.r, g: c.g, b: c.b, a: c.a })
+}
+
+fn analysis(a: svg::Analysis) -> Analysis {
+    Analysis { facts: a.facts.into(), stats: a.stats.into() }
+}
+
+impl Host for HostState {
+    async fn rasterize(
+        &mut self,
+        svg: Vec<u8>,
+        size: u32,
+        bg: Option<Rgba>,
+    ) -> wasmtime::Result<Result<Vec<u8>, Error>> {
+        Ok(self.svg_work(Source::Bytes(svg), move |b, l| svg::rasterize(b, size, background(bg), l)).await)
+    }
+
+    async fn rasterize_file(
+        &mut self,
+        item: String,
+        file: String,
+        size: u32,
+        bg: Option<Rgba>,
+    ) -> wasmtime::Result<Result<Vec<u8>, Error>> {
+        let source = Source::File { item, file };
+        Ok(self.svg_work(source, move |b, l| svg::rasterize(b, size, background(bg), l)).await)
+    }
+
+    async fn describe(&mut self, svg: Vec<u8>) -> wasmtime::Result<Result<Facts, Error>> {
+        Ok(self.svg_work(Source::Bytes(svg), |b, l| svg::facts(b, l).map(Facts::from)).await)
+    }
+
+    async fn analyze(&mut self, svg: Vec<u8>, o: AnalysisOptions) -> wasmtime::Result<Result<Analysis, Error>> {
+        let o = options(o);
+        Ok(self.svg_work(Source::Bytes(svg), move |b, l| svg::analyze(b, &o, l).map(analysis)).await)
+    }
+
+    async fn analyze_file(
+        &mut self,
+        item: String,
+        file: String,
+        o: AnalysisOptions,
+    ) -> wasmtime::Result<Result<Analysis, Error>> {
+        let o = options(o);
+        let key = key(&self.ctx, &item, &file, &o);
+        let result = match cached(&key) {
+            Some(hit) => hit.map_err(Error::from),
+            None => {
+                let ctx = Arc::clone(&self.ctx);
+                let job = tokio::task::spawn_blocking(move || analyze_stored(&ctx, key, &o));
+                self.timed(job).await.unwrap_or_else(|e| Err(Error::Other(format!("SVG analysis stopped: {e}"))))
+            }
+        };
+        Ok(result.map(|a| analysis(svg::Analysis::clone(&a))))
+    }
+}

@@ -1,0 +1,185 @@
+//! SVG analysis for the `svg` capability (and for native callers such as the boundary benchmark): parse an
+//! untrusted SVG safely, report what the document says ([`Facts`]), rasterize it, and measure the rendered shape
+//! ([`ShapeStats`]): connected parts of the alpha mask and regions of uniform colour, with holes.
+//!
+//! Safety: the parser never reads a file or URL the SVG names (external images are ignored, nested SVG images
+//! refused), fonts come from one font set loaded once per process, and bytes, elements, nesting depth, `<use>`
+//! expansion and raster size are capped. Anything over a cap or malformed is an [`SvgError`], and a panic inside
+//! the SVG libraries is caught and reported as one, so one bad file never takes the process down.
+
+mod parse;
+mod shapes;
+
+use std::panic::{AssertUnwindSafe, catch_unwind};
+
+use serde::Serialize;
+
+pub use parse::Limits;
+use resvg::tiny_skia;
+
+/// Why an SVG could not be analysed.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum SvgError {
+    /// Not a well-formed SVG, or one this host will not process (the message says why).
+    #[error("{0}")]
+    Invalid(String),
+    /// Over one of the host's caps; the message names it.
+    #[error("{0}")]
+    Limit(String),
+}
+
+/// An sRGB colour with straight alpha.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+pub struct Rgba {
+    pub r: u8,
+    pub g: u8,
+    pub b: u8,
+    pub a: u8,
+}
+
+/// A rectangle in user units or pixels.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Rect {
+    pub x: f32,
+    pub y: f32,
+    pub width: f32,
+    pub height: f32,
+}
+
+/// A `<text>` element: what it says, in which fonts.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TextElement {
+    pub content: String,
+    pub font_families: Vec<String>,
+    pub font_size: f32,
+    pub bbox: Option<Rect>,
+}
+
+/// What the document says, before rendering. See `wit/svg.wit` for each field.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Facts {
+    pub width: f32,
+    pub height: f32,
+    pub view_box: Option<Rect>,
+    pub elements: Vec<(String, u32)>,
+    pub paths: u32,
+    pub images: u32,
+    pub external_refs: u32,
+    pub texts: Vec<TextElement>,
+    pub content_bbox: Option<Rect>,
+    pub colours: Vec<(Rgba, u32)>,
+    pub fonts_available: bool,
+}
+
+/// A hole inside a shape.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Hole {
+    pub area: u32,
+    pub bbox: Rect,
+}
+
+/// A connected set of pixels.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Shape {
+    pub area: u32,
+    pub bbox: Rect,
+    pub cx: f32,
+    pub cy: f32,
+    pub perimeter: u32,
+    pub colour: Rgba,
+    pub holes: Vec<Hole>,
+    pub encloses: u32,
+}
+
+/// Statistics of the rendered shape. See `wit/svg.wit` for each field.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ShapeStats {
+    pub size: u32,
+    pub drawn: u32,
+    pub fill_ratio: f32,
+    pub drawn_bbox: Option<Rect>,
+    pub components: Vec<Shape>,
+    pub component_count: u32,
+    pub regions: Vec<Shape>,
+    pub region_count: u32,
+    pub spread: f32,
+}
+
+/// Facts and statistics of one SVG.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Analysis {
+    pub facts: Facts,
+    pub stats: ShapeStats,
+}
+
+/// What [`analyze`] computes.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct AnalysisOptions {
+    pub size: u32,
+    pub max_shapes: u32,
+    pub min_area: u32,
+}
+
+impl Default for AnalysisOptions {
+    fn default() -> Self {
+        Self { size: 256, max_shapes: 32, min_area: 4 }
+    }
+}
+
+/// Runs `work`, turning a panic inside the SVG libraries into an error.
+fn guarded<T>(what: &str, work: impl FnOnce() -> Result<T, SvgError>) -> Result<T, SvgError> {
+    catch_unwind(AssertUnwindSafe(work)).unwrap_or_else(|_| {
+        Err(SvgError::Invalid(format!("the SVG library failed while {what} this file (a bug it has on this input)")))
+    })
+}
+
+/// What the document says, without rendering.
+pub fn facts(svg: &[u8], limits: &Limits) -> Result<Facts, SvgError> {
+    guarded("parsing", || Ok(parse::parse(svg, limits)?.facts()))
+}
+
+/// A PNG of the SVG fitted into a `size` x `size` square, on `background` or transparent.
+pub fn rasterize(svg: &[u8], size: u32, background: Option<Rgba>, limits: &Limits) -> Result<Vec<u8>, SvgError> {
+    guarded("rendering", || {
+        let parsed = parse::parse(svg, limits)?;
+        let pixmap = render(&parsed.tree, size, background, limits)?;
+        pixmap.encode_png().map_err(|e| SvgError::Invalid(format!("cannot encode the raster as PNG: {e}")))
+    })
+}
+
+/// Facts and shape statistics.
+pub fn analyze(svg: &[u8], options: &AnalysisOptions, limits: &Limits) -> Result<Analysis, SvgError> {
+    guarded("analysing", || {
+        let parsed = parse::parse(svg, limits)?;
+        let pixmap = render(&parsed.tree, options.size, None, limits)?;
+        let stats = shapes::stats(&pixmap, options);
+        Ok(Analysis { facts: parsed.facts(), stats })
+    })
+}
+
+/// Renders the tree fitted into a square of `size` pixels, aspect kept and centred.
+fn render(
+    tree: &resvg::usvg::Tree,
+    size: u32,
+    background: Option<Rgba>,
+    limits: &Limits,
+) -> Result<tiny_skia::Pixmap, SvgError> {
+    if size == 0 || size > limits.max_raster {
+        return Err(SvgError::Limit(format!(
+            "raster size {size} px is outside 1..={} px (the host's raster cap)",
+            limits.max_raster
+        )));
+    }
+    let mut pixmap = tiny_skia::Pixmap::new(size, size)
+        .ok_or_else(|| SvgError::Limit(format!("cannot allocate a {size} x {size} raster")))?;
+    if let Some(c) = background {
+        pixmap.fill(tiny_skia::Color::from_rgba8(c.r, c.g, c.b, c.a));
+    }
+    let doc = tree.size();
+    let scale = size as f32 / doc.width().max(doc.height());
+    let dx = (size as f32 - doc.width() * scale) / 2.0;
+    let dy = (size as f32 - doc.height() * scale) / 2.0;
+    let transform = tiny_skia::Transform::from_row(scale, 0.0, 0.0, scale, dx, dy);
+    resvg::render(tree, transform, &mut pixmap.as_mut());
+    Ok(pixmap)
+}

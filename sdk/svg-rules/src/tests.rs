@@ -1,0 +1,104 @@
+//! The decisions on hand-built statistics; the plugins' tests (tests/all/svg.rs) check them on real renders.
+
+use super::*;
+
+fn rect(x: f32, y: f32, width: f32, height: f32) -> Rect {
+    Rect { x, y, width, height }
+}
+
+fn solid(bbox: Rect, fill: f32) -> Shape {
+    let area = (bbox.area() * fill) as u32;
+    Shape { area, bbox, perimeter: (2.0 * (bbox.width + bbox.height)) as u32, ..Shape::default() }
+}
+
+fn analysis(components: Vec<Shape>) -> Analysis {
+    let drawn = components.iter().map(|c| c.area).sum();
+    let bbox = components.iter().map(|c| c.bbox).reduce(|a, b| a.union(&b));
+    Analysis {
+        size: 256,
+        drawn,
+        drawn_bbox: bbox,
+        component_count: components.len() as u32,
+        components,
+        ..Analysis::default()
+    }
+}
+
+#[test]
+fn a_text_element_is_text() {
+    let a = Analysis { texts: vec!["Hi".into()], ..analysis(vec![solid(rect(10.0, 10.0, 100.0, 100.0), 1.0)]) };
+    assert_eq!(no_text(&a, &NoTextConfig::default(), None), Decision::drop("has-text", 1.0));
+    let blank = Analysis { texts: vec!["  ".into()], ..a.clone() };
+    assert!(no_text(&blank, &NoTextConfig::default(), None).keep);
+}
+
+#[test]
+fn the_classifier_decides_when_there_is_one() {
+    let a = analysis(vec![solid(rect(10.0, 10.0, 100.0, 100.0), 1.0)]);
+    assert!(!no_text(&a, &NoTextConfig::default(), Some(0.9)).keep);
+    assert!(no_text(&a, &NoTextConfig::default(), Some(0.1)).keep);
+}
+
+#[test]
+fn a_row_of_thin_letters_is_text_and_a_row_of_blobs_is_not() {
+    // Three 40 px tall letters drawn with 6 px strokes, 10 px apart.
+    let letter = |x: f32| Shape { area: 6 * 40 * 2, perimeter: 200, ..solid(rect(x, 100.0, 28.0, 40.0), 0.0) };
+    let word = analysis(vec![letter(20.0), letter(58.0), letter(96.0)]);
+    assert_eq!(no_text(&word, &NoTextConfig::default(), None).reason, "has-text");
+    let blobs = analysis(vec![solid(rect(20.0, 100.0, 28.0, 40.0), 0.78), solid(rect(58.0, 100.0, 28.0, 40.0), 0.78)]);
+    assert!(no_text(&blobs, &NoTextConfig::default(), None).keep);
+}
+
+#[test]
+fn four_equal_separate_shapes_are_several_objects() {
+    let a = analysis(vec![
+        solid(rect(10.0, 10.0, 80.0, 80.0), 1.0),
+        solid(rect(160.0, 10.0, 80.0, 80.0), 1.0),
+        solid(rect(10.0, 160.0, 80.0, 80.0), 1.0),
+        solid(rect(160.0, 160.0, 80.0, 80.0), 1.0),
+    ]);
+    let d = single_object(&a, &SingleObjectConfig::default(), None);
+    assert_eq!(d.reason, "several-objects");
+    assert!((d.score - 0.25).abs() < 1e-6);
+}
+
+#[test]
+fn a_big_object_with_small_decorations_is_one_object() {
+    let a = analysis(vec![
+        solid(rect(60.0, 20.0, 140.0, 160.0), 0.8),
+        solid(rect(10.0, 220.0, 30.0, 30.0), 0.5),
+        solid(rect(210.0, 220.0, 30.0, 30.0), 0.5),
+    ]);
+    assert!(single_object(&a, &SingleObjectConfig::default(), None).keep);
+    assert_eq!(single_object(&a, &SingleObjectConfig::default(), Some(0.8)).reason, "several-objects");
+    assert_eq!(single_object(&Analysis::default(), &SingleObjectConfig::default(), None).reason, "empty");
+}
+
+#[test]
+fn a_ring_split_by_a_diagonal_is_a_prohibition_sign() {
+    let b = rect(28.0, 28.0, 200.0, 200.0);
+    let ring = Shape {
+        area: 12000,
+        holes: vec![
+            Hole { area: 9500, bbox: rect(50.0, 50.0, 110.0, 110.0) },
+            Hole { area: 9500, bbox: rect(96.0, 96.0, 110.0, 110.0) },
+        ],
+        ..solid(b, 0.0)
+    };
+    let a = analysis(vec![ring.clone()]);
+    assert_eq!(no_prohibition(&a, &ProhibitionConfig::default()).reason, "prohibition-sign");
+    // The same ring with one round hole (a plain ring, a donut) is not a sign.
+    let donut = Shape { holes: vec![Hole { area: 19000, bbox: rect(60.0, 60.0, 136.0, 136.0) }], ..ring };
+    assert!(no_prohibition(&analysis(vec![donut]), &ProhibitionConfig::default()).keep);
+}
+
+#[test]
+fn config_values_are_read_and_checked() {
+    let lookup = |k: &str| (k == "min_glyphs").then(|| "5".to_string());
+    assert_eq!(NoTextConfig::from_lookup(&lookup).map(|c| c.min_glyphs), Ok(5));
+    let bad = |_: &str| Some("lots".to_string());
+    assert!(
+        SingleObjectConfig::from_lookup(&bad).unwrap_err().contains("`gap`")
+            || SingleObjectConfig::from_lookup(&bad).is_err()
+    );
+}
