@@ -19,6 +19,9 @@ Splits, so that the rules are checked on data they were not tuned on:
   tune            Twemoji (@twemoji/svg) — tune thresholds and train the text classifier on this only
   test-openmoji   OpenMoji (openmoji) — held out
   test-fluent     Microsoft Fluent Emoji, flat style (@iconify-json/fluent-emoji-flat) — held out
+  train-<set>     Noto (current and v1), EmojiOne (current, v1, monotone line art), Firefox OS emoji (fxemoji) and
+                  Streamline emoji, from their Iconify packages — training data for the classifiers and for
+                  tuning; never the held-out artists (no fluent-emoji*, no OpenMoji)
 
 Output: bench/svg/work/eval/<split>/<label>/<hexcode>_<slug>.svg and bench/svg/work/eval/labels.csv
 (file, label, labels, set, split, hexcode, subgroup, name, why). The npm packages are installed, pinned, into the
@@ -48,6 +51,13 @@ PACKAGES = {
     "@iconify-json/fluent-emoji-flat": "1.2.6",
     "@iconify-json/noto": "1.2.9",
     "@iconify-json/mdi": "1.2.3",
+    # Training sets for the classifiers: other artists' emoji, never the held-out artists (OpenMoji, Fluent).
+    "@iconify-json/noto-v1": "1.2.5",
+    "@iconify-json/emojione": "1.2.3",
+    "@iconify-json/emojione-v1": "1.2.3",
+    "@iconify-json/emojione-monotone": "1.2.1",
+    "@iconify-json/fxemoji": "1.2.2",
+    "@iconify-json/streamline-emojis": "1.2.4",
     # Fonts for the text classifier's synthetic examples (models/svg-text/train.py): Latin and Japanese.
     "@fontsource/noto-sans-jp": "5.3.0",
     "@fontsource/noto-serif": "5.3.0",
@@ -257,6 +267,10 @@ SPLITS = [
     ("test-openmoji", "openmoji", openmoji_source),
     ("test-fluent", "fluent-emoji-flat", lambda: iconify_source("fluent-emoji-flat")),
 ]
+# Training splits: the same labels drawn by six more artists (Iconify's copies of Noto, EmojiOne, Firefox OS
+# emoji, Streamline). The classifiers train on these and on `tune`; the test splits stay held out.
+TRAIN_SETS = ["noto", "noto-v1", "emojione", "emojione-v1", "emojione-monotone", "fxemoji", "streamline-emojis"]
+SPLITS += [(f"train-{name}", name, (lambda name=name: iconify_source(name))) for name in TRAIN_SETS]
 
 
 def main():
@@ -291,10 +305,10 @@ def main():
         writer = csv.DictWriter(out, fieldnames=list(rows[0]))
         writer.writeheader()
         writer.writerows(rows)
-    print(f"{'split':<15} {'text':>5} {'prohib':>6} {'several':>7} {'clean':>6} {'missing':>7}")
+    print(f"{'split':<24} {'text':>5} {'prohib':>6} {'several':>7} {'clean':>6} {'missing':>7}")
     for split, _, _ in SPLITS:
         count = lambda lab: sum(1 for r in rows if r["split"] == split and lab in r["labels"].split(";"))
-        print(f"{split:<15} {count(TEXT):>5} {count(PROHIBITION):>6} {count(SEVERAL):>7} {count(CLEAN):>6} "
+        print(f"{split:<24} {count(TEXT):>5} {count(PROHIBITION):>6} {count(SEVERAL):>7} {count(CLEAN):>6} "
               f"{len(missing.get(split, [])):>7}")
     print(f"wrote {len(rows)} SVGs and {EVAL / 'labels.csv'}")
 

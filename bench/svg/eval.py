@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Precision and recall of the three SVG rules on the labelled evaluation set (build_eval.py), per split.
 
-For each split (tune = Twemoji, test-openmoji, test-fluent) this imports the SVGs into a fresh dataset (category =
+For each split (tune = Twemoji, test-openmoji, test-fluent, and the classifiers' training splits train-*) this imports the SVGs into a fresh dataset (category =
 label folder), runs
 
     aigc-host clean DS --rule plugins/svg-no-text.wasm --rule plugins/svg-no-prohibition.wasm \\
@@ -121,7 +121,9 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--host", default=str(ROOT / "target" / "release" / "aigc-host"))
     ap.add_argument("--plugins", default=str(ROOT / "plugins"), help="folder with svg-*.wasm")
-    ap.add_argument("--split", action="append", help="tune, test-openmoji, test-fluent (default: all)")
+    ap.add_argument("--split", action="append",
+                    help="tune, test-openmoji, test-fluent, train-noto, ...; a prefix picks all it starts "
+                         "(--split train, --split test); default: all")
     ap.add_argument("--set", action="append", default=[], help="KEY=VALUE passed to the rules; repeatable")
     ap.add_argument("--jobs", type=int, default=2)
     ap.add_argument("--worst", type=int, default=8, help="mistakes listed per rule")
@@ -137,7 +139,10 @@ def main():
         sys.exit(f"missing rule plugins {absent}: run `make plugins`")
     with open(EVAL / "labels.csv", newline="") as f:
         rows = list(csv.DictReader(f))
-    splits = args.split or sorted({r["split"] for r in rows}, key=lambda s: (s != "tune", s))
+    every = sorted({r["split"] for r in rows}, key=lambda s: (not s.startswith("tune"), not s.startswith("test"), s))
+    splits = [s for s in every if not args.split or any(s == p or s.startswith(p) for p in args.split)]
+    if not splits:
+        sys.exit(f"no split matches {args.split}; the set has {every}")
     env = registry(args.host, args.without)
 
     results = {}
