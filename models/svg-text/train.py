@@ -3,19 +3,25 @@
 characters, zodiac signs), and writes it in the host's model folder format (models/README.md, task "classifier").
 
 Data (all from npm packages, installed by bench/svg/build_eval.py into the git-ignored bench/svg/work/):
-- real icons of the evaluation set's *tune* split (Twemoji) with their labels, plus Twemoji icons of subgroups that
-  hold no text (faces, hands, people, weather, buildings) as extra negatives;
+- real icons of the evaluation set's *tune* split (Twemoji) and *train-** splits (Noto and Noto v1, EmojiOne and
+  EmojiOne monotone, Firefox OS emoji, Streamline emoji) with their labels, plus those sets' icons of subgroups that
+  hold no text (faces, hands, people, weather, buildings) as extra negatives; each as drawn, outlined in black and
+  as a colouring page (white fills, black outlines), the looks of line-art sets;
 - synthetic positives: glyphs, numbers and short words (Latin from Noto Serif, Roboto Slab, DejaVu Sans and Noto
   Sans JP; kanji and kana from Noto Sans JP) drawn on icon-like plates (circles, rounded squares, keycaps) or bare,
   in random colours, sometimes beside a real icon;
-- synthetic negatives: the same plates holding non-text shapes (polygons, stars, discs, bars) or a shrunken real icon.
-The held-out splits (OpenMoji, Fluent) are never trained on; the script reports precision and recall on them.
+- synthetic negatives: the same plates holding non-text shapes (polygons, stars, discs, bars) or a shrunken real icon;
+- 30 % of the synthetic examples as line art: a white or pale plate outlined in black, black thin or hollow glyphs
+  (or black curves and shapes).
+The validation split (val-emojione-v1, EmojiOne v1) is not trained on: the decision threshold (best F1) is chosen on
+it and written to metrics.json. The held-out splits (OpenMoji, Fluent) are never trained or tuned on; the script
+reports precision and recall on them.
 
 Input: the icon rasterized at 64 px (what the plugin asks `svg.rasterize` for), preprocessed as the host does it
 (alpha over white, bilinear to image_size, mean/std). Output: logits for ["text", "no-text"] from `classify`.
 
     PY=bench/svg/work/venv/bin/python     # made by bench/svg/run.py --setup (torch venv + resvg-py, pillow)
-    $PY models/svg-text/train.py          # about two minutes on 2 cores; rewrites model.pt, model.json, parity/
+    $PY models/svg-text/train.py          # about eight minutes on one core; rewrites model.pt, model.json, parity/
     $PY models/svg-text/train.py --check  # recompute parity/reference.json from the committed files and compare
 
 Seeded: the same inputs and torch version give the same weights.
@@ -28,6 +34,7 @@ import io
 import json
 import os
 import random
+import re
 import sys
 from pathlib import Path
 
@@ -49,6 +56,11 @@ SIZE = 64
 LABELS = ["text", "no-text"]
 MEAN, STD = [0.5, 0.5, 0.5], [0.5, 0.5, 0.5]
 SEED = 20261125
+# A training-family split left out of training: the decision threshold is chosen on it (never on a test split).
+VALIDATION = "val-emojione-v1"
+REPEAT = 1  # extra copies of the real text icons
+LINE_ART = 0.3  # share of synthetic examples drawn as line art
+OUTLINE = [0.014, 0.022, 0.033]  # line-art outline widths, shares of the viewBox (0.5, 0.8, 1.2 on Twemoji's 36)
 # Twemoji subgroups without text, used as extra negatives (not part of the evaluation set).
 EXTRA_NEGATIVE_SUBGROUPS = {
     "face-smiling", "face-affection", "face-tongue", "face-hand", "face-neutral-skeptical", "face-sleepy",
@@ -91,13 +103,40 @@ def render_svg(svg_bytes, size=SIZE):
 
 def outlined(svg_bytes, width):
     """The icon redrawn as line art: every shape gets a black outline (what line-art sets such as OpenMoji look
-    like), so that the classifier learns letters rather than "Twemoji's flat style"."""
+    like), so that the classifier learns letters rather than "Twemoji's flat style". `width` is a share of the
+    viewBox's longer side (sets draw in 36, 64, 72 or 128 units), so the outline looks the same in every set."""
     text = svg_bytes.decode("utf-8", "replace")
     at = text.find("<svg")
     if at < 0:
         return svg_bytes
+    box = re.search(r'viewBox="([^"]+)"', text[at:at + 2000])
+    side = 36.0
+    if box:
+        try:
+            side = max(float(v) for v in box.group(1).replace(",", " ").split()[2:4])
+        except ValueError:
+            pass
+    width = round(width * side, 3)
     attrs = f' stroke="#000" stroke-width="{width}" stroke-linejoin="round"'
     return (text[:at + 4] + attrs + text[at + 4:]).encode()
+
+
+def colouring_page(svg_bytes, width):
+    """The icon as a colouring page: every shape filled white and outlined in black (a style sheet overrides the
+    fills), the black-line-on-white look of line-art sets, for letters (hollow) and objects alike."""
+    text = outlined(svg_bytes, width).decode("utf-8", "replace")
+    at = text.find("<svg")
+    end = text.find(">", at)
+    if at < 0 or end < 0:
+        return svg_bytes
+    stroke = re.search(r'stroke-width="([^"]+)"', text[at:end]).group(1)
+    style = f"<style>*{{fill:#fff !important;stroke:#000;stroke-width:{stroke};stroke-linejoin:round}}</style>"
+    return (text[:end + 1] + style + text[end + 1:]).encode()
+
+
+def line_art_variants(rng, svg):
+    """The icon as drawn, outlined in black, and as a colouring page."""
+    return (svg, outlined(svg, rng_choice(rng, OUTLINE)), colouring_page(svg, rng_choice(rng, OUTLINE)))
 
 
 def to_tensor(rgba):
@@ -132,12 +171,15 @@ def random_colour(rng, avoid=None):
             return c
 
 
-def draw_plate(draw, rng, box, colour):
-    """An icon-like plate: circle, rounded square, keycap, square or diamond, sometimes outlined."""
+def draw_plate(draw, rng, box, colour, line_art=False):
+    """An icon-like plate: circle, rounded square, keycap, square or diamond, sometimes outlined (always in
+    black for line art)."""
     x0, y0, x1, y1 = box
     kind = rng.randrange(6)
     # Line-art icon sets outline every shape in black; others use a colour or no outline.
     outline = rng_choice(rng, [(0, 0, 0), random_colour(rng)]) if rng.random() < 0.5 else None
+    if line_art:
+        outline = (0, 0, 0)
     width = rng.randrange(4, 14)
     if kind == 0:
         draw.ellipse(box, fill=colour, outline=outline, width=width)
@@ -156,7 +198,9 @@ def draw_plate(draw, rng, box, colour):
     # kind 5: no plate
 
 
-def draw_text(draw, rng, box, text, font_path, colour):
+def draw_text(draw, rng, box, text, font_path, colour, hollow=None):
+    """`text` in `colour`, fitted into `box`; `hollow` (a fill colour): the glyphs drawn as a black outline
+    around that fill, the way line-art icon sets draw letters."""
     from PIL import ImageFont
 
     x0, y0, x1, y1 = box
@@ -170,6 +214,10 @@ def draw_text(draw, rng, box, text, font_path, colour):
     cx = (x0 + x1) / 2 + rng.uniform(-0.08, 0.08) * (x1 - x0)
     cy = (y0 + y1) / 2 + rng.uniform(-0.08, 0.08) * (y1 - y0)
     stroke = rng.randrange(0, 5) if rng.random() < 0.3 else 0
+    if hollow is not None:
+        draw.text((cx - (left + right) / 2, cy - (top + bottom) / 2), text, font=font, fill=hollow,
+                  stroke_width=rng.randrange(3, 7), stroke_fill=(0, 0, 0))
+        return
     draw.text((cx - (left + right) / 2, cy - (top + bottom) / 2), text, font=font, fill=colour,
               stroke_width=stroke, stroke_fill=random_colour(rng))
 
@@ -237,10 +285,16 @@ def synthetic(rng, positive, latin, cjk, icons):
     draw = ImageDraw.Draw(image)
     margin = rng.randrange(4, 40)
     box = (margin, margin, big - margin, big - margin)
+    # Line art: a white or pale plate outlined in black, black thin or hollow glyphs (or black line shapes).
+    line_art = rng.random() < LINE_ART
     plate = random_colour(rng)
-    draw_plate(draw, rng, box, plate)
+    if line_art:
+        plate = (255, 255, 255) if rng.random() < 0.6 else tuple(rng.randrange(170, 256) for _ in range(3))
+    draw_plate(draw, rng, box, plate, line_art)
     roll = rng.random()
     ink = (255, 255, 255) if roll < 0.35 else (0, 0, 0) if roll < 0.55 else random_colour(rng, avoid=plate)
+    if line_art:
+        ink = (0, 0, 0)
     if rng.random() < 0.25 and icons:
         # A real (text-free) icon, shrunk into one part of the plate; text or a shape goes in the rest.
         icon = Image.fromarray(rng_choice(rng, icons)).resize((big // 2, big // 2), Image.BILINEAR)
@@ -257,7 +311,15 @@ def synthetic(rng, positive, latin, cjk, icons):
         else:
             text = "".join(rng_choice(rng, KANJI + KANA) for _ in range(rng.randrange(2, 4)))
             font = rng_choice(rng, cjk)
-        draw_text(draw, rng, box, text, font, ink)
+        if line_art and rng.random() < 0.6:  # thin weights
+            font = rng_choice(rng, [f for f in latin + cjk if "-400-" in f and (f in cjk) == (font in cjk)] or [font])
+        hollow = plate if line_art and rng.random() < 0.35 else None
+        draw_text(draw, rng, box, text, font, ink, hollow)
+    elif line_art:
+        if rng.random() < 0.6:
+            draw_scribble(draw, rng, box)
+        for _ in range(rng.randrange(0, 3)):
+            draw_shape(draw, rng, box, (0, 0, 0))
     elif rng.random() < 0.4:
         draw_scribble(draw, rng, box)
     else:
@@ -278,21 +340,32 @@ def eval_rows():
         return list(csv.DictReader(f))
 
 
-def extra_negatives():
-    """Twemoji icons of text-free subgroups that are not in the evaluation set."""
+def extra_negatives(sets=None):
+    """Icons of text-free subgroups that are not in the evaluation set, from Twemoji and the training sets
+    (build_eval.TRAIN_SETS; never a held-out set): (set, hexcode, svg)."""
     import build_eval
 
     modules = build_eval.MODULES
     data = json.loads((modules / "emojibase-data" / "en" / "data.json").read_text())
     subgroups = json.loads((modules / "emojibase-data" / "meta" / "groups.json").read_text())["subgroups"]
-    get = build_eval.twemoji_source()
+    sources = {"twemoji": build_eval.twemoji_source()}
+    for name in build_eval.TRAIN_SETS if sets is None else sets:
+        sources[name] = build_eval.iconify_source(name)
     out = []
-    for entry in data:
-        if subgroups.get(str(entry.get("subgroup"))) in EXTRA_NEGATIVE_SUBGROUPS:
-            svg = get(entry)
-            if svg is not None:
-                out.append((entry["hexcode"], svg))
+    for name, get in sources.items():
+        for entry in data:
+            subgroup = subgroups.get(str(entry.get("subgroup")), "")
+            # Not the evaluation set's own emoji (👯 🤼 🏘 🏙 are `several`): those keep their labels.
+            if subgroup in EXTRA_NEGATIVE_SUBGROUPS and build_eval.labels_for(entry, subgroup) is None:
+                svg = get(entry)
+                if svg is not None:
+                    out.append((name, entry["hexcode"], svg))
     return out
+
+
+def is_training(row):
+    """The rows a classifier learns from: the tune split (Twemoji) and the train-* splits, except VALIDATION."""
+    return (row["split"] == "tune" or row["split"].startswith("train-")) and row["split"] != VALIDATION
 
 
 def is_text(row):
@@ -304,14 +377,15 @@ def build_data(rows, n_pos, n_neg):
     latin, cjk = fonts()
     real_x, real_y = [], []
     for row in rows:
-        if row["split"] == "tune":
+        if is_training(row):
             svg = (EVAL / row["file"]).read_bytes()
-            for variant in (svg, outlined(svg, rng_choice(rng, [0.5, 0.8, 1.2]))):
+            for variant in line_art_variants(rng, svg):
                 real_x.append(render_svg(variant))
                 real_y.append(0 if is_text(row) else 1)  # index into LABELS
     extra = []
-    for _, svg in extra_negatives():
-        extra += [render_svg(svg), render_svg(outlined(svg, rng_choice(rng, [0.5, 0.8, 1.2])))]
+    held = {r["set"] for r in rows if r["split"] == VALIDATION}
+    for _, _, svg in (e for e in extra_negatives() if e[0] not in held):
+        extra += [render_svg(v) for v in line_art_variants(rng, svg)]
     text_free = [x for x, y in zip(real_x, real_y) if y == 1] + extra
     synth_x, synth_y = [], []
     for i in range(n_pos + n_neg):
@@ -330,11 +404,11 @@ def build_data(rows, n_pos, n_neg):
     y = real_y + [1] * len(extra) + synth_y + [1] * len(blank)
     # Real text icons are few: repeat them so that they weigh as much as a few hundred synthetic ones.
     pos_real = [i for i, v in enumerate(real_y) if v == 0]
-    x += [real_x[i] for i in pos_real] * 2
-    y += [0] * (len(pos_real) * 2)
-    print(f"training examples: {len(real_x)} real tune icons, plain and outlined ({len(pos_real)} with text), "
-          f"{len(extra)} extra text-free Twemoji, plain and outlined, "
-          f"text-free Twemoji, {n_pos} + {n_neg} synthetic; {len(x)} with repeats")
+    x += [real_x[i] for i in pos_real] * REPEAT
+    y += [0] * (len(pos_real) * REPEAT)
+    print(f"training examples: {len(real_x)} real icons of tune and train-* (not {VALIDATION}), plain, outlined and "
+          f"as colouring pages ({len(pos_real)} with text), {len(extra)} extra text-free icons, plain and outlined, "
+          f"{n_pos} + {n_neg} synthetic; {len(x)} with repeats")
     return torch.stack([to_tensor(a) for a in x]), torch.tensor(y)
 
 
@@ -410,24 +484,52 @@ def p_text(model, rgba_list):
         return torch.softmax(model.classify(x), dim=1)[:, 0].tolist()
 
 
-def evaluate(model, rows, threshold=0.5):
-    """Precision and recall of P(text) >= threshold on the `text` label, per split; the worst mistakes."""
-    report = {}
+def split_probabilities(model, rows):
+    """{split: (rows, P(labels[0]) per row)} for every split of the set."""
+    out = {}
     for split in sorted({r["split"] for r in rows}):
         part = [r for r in rows if r["split"] == split]
-        probs = p_text(model, [render_svg((EVAL / r["file"]).read_bytes()) for r in part])
-        tp = sum(1 for r, p in zip(part, probs) if p >= threshold and is_text(r))
-        fp = sum(1 for r, p in zip(part, probs) if p >= threshold and not is_text(r))
-        fn = sum(1 for r, p in zip(part, probs) if p < threshold and is_text(r))
+        out[split] = (part, p_text(model, [render_svg((EVAL / r["file"]).read_bytes()) for r in part]))
+    return out
+
+
+def counts(part, probs, positive, threshold):
+    tp = sum(1 for r, p in zip(part, probs) if p >= threshold and positive(r))
+    fp = sum(1 for r, p in zip(part, probs) if p >= threshold and not positive(r))
+    fn = sum(1 for r, p in zip(part, probs) if p < threshold and positive(r))
+    return tp, fp, fn
+
+
+def choose_threshold(part, probs, positive):
+    """The threshold with the best F1 on `part` (the validation split), ties to the higher threshold."""
+    best = (-1.0, 0.5)
+    for k in range(5, 100):
+        th = k / 100
+        tp, fp, fn = counts(part, probs, positive, th)
+        f1 = 2 * tp / max(2 * tp + fp + fn, 1)
+        if f1 >= best[0]:
+            best = (f1, th)
+    return best[1]
+
+
+def evaluate(probabilities, threshold=0.5, positive=None):
+    """Precision and recall of P >= threshold on the label, per split; the worst mistakes."""
+    positive = positive or is_text
+    report = {}
+    for split, (part, probs) in probabilities.items():
+        tp, fp, fn = counts(part, probs, positive, threshold)
         precision = tp / (tp + fp) if tp + fp else 0.0
         recall = tp / (tp + fn) if tp + fn else 0.0
-        worst_fp = sorted(((p, r["file"]) for r, p in zip(part, probs) if not is_text(r)), reverse=True)[:5]
-        worst_fn = sorted((p, r["file"]) for r, p in zip(part, probs) if is_text(r))[:5]
-        report[split] = {"n": len(part), "positives": tp + fn, "tp": tp, "fp": fp, "fn": fn,
+        worst_fp = sorted(((p, r["file"]) for r, p in zip(part, probs) if not positive(r)), reverse=True)[:5]
+        worst_fn = sorted((p, r["file"]) for r, p in zip(part, probs) if positive(r))[:5]
+        role = ("validation (threshold chosen here)" if split == VALIDATION else "held out" if split.startswith("test")
+                else "trained on")
+        report[split] = {"n": len(part), "role": role, "positives": tp + fn, "tp": tp, "fp": fp, "fn": fn,
                          "precision": round(precision, 3), "recall": round(recall, 3),
                          "top_false_positives": [f"{f} ({p:.2f})" for p, f in worst_fp if p >= threshold],
                          "top_false_negatives": [f"{f} ({p:.2f})" for p, f in worst_fn if p < threshold]}
-        print(f"{split:<15} n={len(part):4d} text={tp + fn:3d}  precision {precision:.3f}  recall {recall:.3f}")
+        print(f"{split:<24} n={len(part):4d} pos={tp + fn:3d}  precision {precision:.3f}  recall {recall:.3f}  "
+              f"({role})")
     return report
 
 
@@ -492,20 +594,25 @@ def main():
         os.execv(sys.executable, [sys.executable] + sys.argv)
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--out", default=str(HERE))
-    ap.add_argument("--epochs", type=int, default=20)
+    ap.add_argument("--epochs", type=int, default=14)
     ap.add_argument("--synthetic", type=int, default=1000, help="synthetic examples of each class")
     ap.add_argument("--check", action="store_true", help="only recompute parity/reference.json and compare")
     args = ap.parse_args()
     folder = Path(args.out)
     if args.check:
         return check(folder)
-    torch.set_num_threads(min(2, os.cpu_count() or 1))
+    torch.set_num_threads(1)  # per-item CPU work beside other jobs; also keeps the sums' order fixed
     random.seed(SEED)
     np.random.seed(SEED)
     rows = eval_rows()
     x, y = build_data(rows, args.synthetic, args.synthetic)
     model = train(x, y, args.epochs)
-    report = evaluate(model, rows)
+    probabilities = split_probabilities(model, rows)
+    print("at 0.5:")
+    report = evaluate(probabilities)
+    threshold = choose_threshold(*probabilities[VALIDATION], is_text)
+    print(f"at {threshold} (best F1 on {VALIDATION}):")
+    chosen = evaluate(probabilities, threshold)
     folder.mkdir(parents=True, exist_ok=True)
     scripted = torch.jit.script(model)
     tiny.save_torchscript_reproducibly(scripted, folder / "model.pt")
@@ -513,14 +620,18 @@ def main():
         "name": "svg-text", "task": "classifier", "format": 1, "image_size": SIZE, "mean": MEAN, "std": STD,
         "labels": LABELS, "weights": "model.pt",
         "sha256": {"model.pt": hashlib.sha256((folder / "model.pt").read_bytes()).hexdigest()},
-        "source": "models/svg-text/train.py: small CNN trained on Twemoji 15.0.0 icons (tune split of "
-                  "bench/svg/build_eval.py) and glyphs from Noto Sans JP, Noto Serif, Roboto Slab and DejaVu Sans",
-        "licence": "CC-BY-4.0 (trained on Twemoji graphics, CC-BY 4.0; fonts under the SIL Open Font License)",
+        "source": "models/svg-text/train.py: small CNN trained on emoji of Twemoji 15.0.0 (tune split of "
+                  "bench/svg/build_eval.py), Noto Emoji (current and v1), EmojiOne (colour and monotone), Firefox OS "
+                  "emoji and Streamline emoji (train-* splits; Iconify packages), as drawn, outlined and as "
+                  "colouring pages, and glyphs from Noto Sans JP, Noto Serif, Roboto Slab and DejaVu Sans",
+        "licence": "CC-BY-4.0 (trained on Twemoji, EmojiOne and Streamline graphics, CC-BY 4.0, and Noto Emoji and "
+                   "Firefox OS emoji, Apache-2.0; fonts under the SIL Open Font License)",
     }
     tiny.write_json(folder / "model.json", meta)
     reloaded = torch.jit.load(str(folder / "model.pt"))
     tiny.write_json(folder / "parity" / "reference.json", write_parity(folder, reloaded))
-    tiny.write_json(folder / "metrics.json", {"threshold": 0.5, "splits": report})
+    tiny.write_json(folder / "metrics.json", {"threshold": 0.5, "splits": report, "chosen_threshold": threshold,
+                                              "chosen_on": VALIDATION, "at_chosen_threshold": chosen})
     print(f"wrote {folder}/model.pt ({(folder / 'model.pt').stat().st_size // 1024} KiB), model.json, parity/, "
           f"metrics.json")
     return 0

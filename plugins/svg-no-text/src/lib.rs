@@ -14,7 +14,7 @@ aigc_sdk::manifest!({
     "description": "Drops SVGs whose meaning is carried by text or letters (<text>, outlined glyphs)",
     "models": ["svg-text?"],
     "config": {
-        "text_probability": { "default": "0.9", "help": "classifier probability of text from which an SVG is dropped" },
+        "text_probability": { "default": "0.91", "help": "classifier probability of text from which an SVG is dropped" },
         "min_glyphs": { "default": "3", "help": "without the classifier: letter-like shapes in a row that count as text" },
         "glyph_min_height": { "default": "0.06", "help": "without the classifier: smallest letter height, share of the raster side" },
         "glyph_max_height": { "default": "0.5", "help": "without the classifier: largest letter height, share of the raster side" },

@@ -7,8 +7,8 @@ use crate::{Analysis, Decision, Shape, read};
 /// Thresholds of [`no_text`]; the keys are the plugin's config keys.
 #[derive(Debug, Clone, PartialEq)]
 pub struct NoTextConfig {
-    /// `text_probability`: a classifier probability of text from which the item is dropped (0.9: the lowest
-    /// threshold without a false positive on the tune split, bench/svg/README.md).
+    /// `text_probability`: a classifier probability of text from which the item is dropped (0.91: the best F1
+    /// on the validation split val-emojione-v1, which the classifier is not trained on; models/svg-text/metrics.json).
     pub text_probability: f64,
     /// `min_glyphs`: letter-like shapes in one row from which shapes alone drop the item.
     pub min_glyphs: u32,
@@ -21,7 +21,7 @@ pub struct NoTextConfig {
 
 impl Default for NoTextConfig {
     fn default() -> Self {
-        Self { text_probability: 0.9, min_glyphs: 3, glyph_min_height: 0.06, glyph_max_height: 0.5, max_stroke: 0.22 }
+        Self { text_probability: 0.91, min_glyphs: 3, glyph_min_height: 0.06, glyph_max_height: 0.5, max_stroke: 0.22 }
     }
 }
 
