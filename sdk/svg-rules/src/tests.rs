@@ -35,7 +35,7 @@ fn a_text_element_is_text() {
 #[test]
 fn the_classifier_decides_when_there_is_one() {
     let a = analysis(vec![solid(rect(10.0, 10.0, 100.0, 100.0), 1.0)]);
-    assert!(!no_text(&a, &NoTextConfig::default(), Some(0.9)).keep);
+    assert!(!no_text(&a, &NoTextConfig::default(), Some(0.95)).keep);
     assert!(no_text(&a, &NoTextConfig::default(), Some(0.1)).keep);
 }
 
@@ -87,6 +87,35 @@ fn a_ring_split_by_a_diagonal_is_a_prohibition_sign() {
     };
     let a = analysis(vec![ring.clone()]);
     assert_eq!(no_prohibition(&a, &ProhibitionConfig::default()).reason, "prohibition-sign");
+    // A thin ring (Noto's signs): two large holes whose centres are 0.15 of the side apart.
+    let thin = Shape {
+        area: 17500,
+        holes: vec![
+            Hole { area: 13900, bbox: rect(64.0, 28.0, 164.0, 164.0) },
+            Hole { area: 13800, bbox: rect(28.0, 66.0, 165.0, 162.0) },
+        ],
+        ..solid(rect(8.0, 8.0, 240.0, 240.0), 0.0)
+    };
+    assert_eq!(no_prohibition(&analysis(vec![thin]), &ProhibitionConfig::default()).reason, "prohibition-sign");
+    // A round silhouette with two similar holes among several (a line-art animal's eyes, spots and the gaps
+    // between its legs) is not a sign, even where the two largest holes sit like a slash's.
+    let mut animal = Shape { area: 8000, ..ring.clone() };
+    animal.holes.extend([
+        Hole { area: 5000, bbox: rect(40.0, 170.0, 60.0, 50.0) },
+        Hole { area: 4500, bbox: rect(150.0, 170.0, 60.0, 50.0) },
+    ]);
+    let two_of_them = Shape { holes: animal.holes[..2].to_vec(), ..animal.clone() };
+    assert!(!no_prohibition(&analysis(vec![two_of_them]), &ProhibitionConfig::default()).keep);
+    assert!(no_prohibition(&analysis(vec![animal]), &ProhibitionConfig::default()).keep);
+    // Two holes side by side (a "69", two letters) are not a slash's: not offset diagonally.
+    let side_by_side = Shape {
+        holes: vec![
+            Hole { area: 9500, bbox: rect(50.0, 80.0, 100.0, 90.0) },
+            Hole { area: 9400, bbox: rect(110.0, 90.0, 100.0, 90.0) },
+        ],
+        ..ring.clone()
+    };
+    assert!(no_prohibition(&analysis(vec![side_by_side]), &ProhibitionConfig::default()).keep);
     // The same ring with one round hole (a plain ring, a donut) is not a sign.
     let donut = Shape { holes: vec![Hole { area: 19000, bbox: rect(60.0, 60.0, 136.0, 136.0) }], ..ring };
     assert!(no_prohibition(&analysis(vec![donut]), &ProhibitionConfig::default()).keep);
