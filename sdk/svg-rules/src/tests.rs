@@ -79,6 +79,8 @@ fn a_ring_split_by_a_diagonal_is_a_prohibition_sign() {
     let b = rect(28.0, 28.0, 200.0, 200.0);
     let ring = Shape {
         area: 12000,
+        cx: 128.0,
+        cy: 128.0,
         holes: vec![
             Hole { area: 9500, bbox: rect(50.0, 50.0, 110.0, 110.0) },
             Hole { area: 9500, bbox: rect(96.0, 96.0, 110.0, 110.0) },
@@ -90,6 +92,8 @@ fn a_ring_split_by_a_diagonal_is_a_prohibition_sign() {
     // A thin ring (Noto's signs): two large holes whose centres are 0.15 of the side apart.
     let thin = Shape {
         area: 17500,
+        cx: 128.0,
+        cy: 128.0,
         holes: vec![
             Hole { area: 13900, bbox: rect(64.0, 28.0, 164.0, 164.0) },
             Hole { area: 13800, bbox: rect(28.0, 66.0, 165.0, 162.0) },
@@ -116,6 +120,9 @@ fn a_ring_split_by_a_diagonal_is_a_prohibition_sign() {
         ..ring.clone()
     };
     assert!(no_prohibition(&analysis(vec![side_by_side]), &ProhibitionConfig::default()).keep);
+    // The same geometry with its ink off-centre (a bow drawn round its string, the arrow across) is not a sign.
+    let bow = Shape { cx: 145.0, cy: 112.0, ..ring.clone() };
+    assert!(no_prohibition(&analysis(vec![bow]), &ProhibitionConfig::default()).keep);
     // The same ring with one round hole (a plain ring, a donut) is not a sign.
     let donut = Shape { holes: vec![Hole { area: 19000, bbox: rect(60.0, 60.0, 136.0, 136.0) }], ..ring };
     assert!(no_prohibition(&analysis(vec![donut]), &ProhibitionConfig::default()).keep);
