@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Precision and recall of the three SVG rules on the labelled evaluation set (build_eval.py), per split.
 
-For each split (tune = Twemoji, test-openmoji, test-fluent, and the classifiers' training splits train-*) this imports the SVGs into a fresh dataset (category =
+For each split (tune = Twemoji, test-openmoji, test-fluent, the classifiers' training splits train-* and
+validation split val-emojione-v1) this imports the SVGs into a fresh dataset (category =
 label folder), runs
 
     aigc-host clean DS --rule plugins/svg-no-text.wasm --rule plugins/svg-no-prohibition.wasm \\
