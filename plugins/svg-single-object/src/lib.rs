@@ -2,9 +2,9 @@
 //! flower) may appear but must not dominate; a file showing several unrelated objects is dropped. Parts of the
 //! host's alpha mask that touch, nearly touch or nest are one object; the largest object's share of the drawing
 //! is the score. Emoji draw families and couples as one overlapping silhouette, so when the operator has
-//! registered the `svg-objects` classifier (`aigc-host models add models/svg-objects`), its probability of
-//! "several" on a 64 px raster decides instead. The decision lives in the `svg-rules` crate, shared with native
-//! callers.
+//! registered the `svg-objects` classifier (`aigc-host models add models/svg-objects`), an SVG is also dropped
+//! when its probability of "several" on a 64 px raster is high (`shapes_too` = false: it alone decides). The
+//! decision lives in the `svg-rules` crate, shared with native callers.
 
 use aigc_sdk::dataset::Item;
 use aigc_sdk::{Cleaner, Error, Result, Verdict};
@@ -17,6 +17,7 @@ aigc_sdk::manifest!({
     "models": ["svg-objects?"],
     "config": {
         "several_probability": { "default": "0.5", "help": "classifier probability of several objects from which an SVG is dropped" },
+        "shapes_too": { "default": "true", "help": "with the classifier, still drop what the shape statistics see as several objects (false: the classifier alone decides)" },
         "model_size": { "default": "64", "help": "raster side given to the classifier, in pixels" },
         "min_part": { "default": "0.01", "help": "parts under this share of the drawn area are specks and ignored" },
         "gap": { "default": "0.04", "help": "parts closer than this share of the raster side belong to one object" },

@@ -75,6 +75,34 @@ fn a_big_object_with_small_decorations_is_one_object() {
 }
 
 #[test]
+fn the_classifier_and_the_shapes_both_drop_several_objects() {
+    let four = analysis(vec![
+        solid(rect(10.0, 10.0, 80.0, 80.0), 1.0),
+        solid(rect(160.0, 10.0, 80.0, 80.0), 1.0),
+        solid(rect(10.0, 160.0, 80.0, 80.0), 1.0),
+        solid(rect(160.0, 160.0, 80.0, 80.0), 1.0),
+    ]);
+    let config = SingleObjectConfig::default();
+    // Four separate things the classifier thinks are one: the shapes still drop them (score: their dominance).
+    let d = single_object(&four, &config, Some(0.1));
+    assert_eq!(d.reason, "several-objects");
+    assert!((d.score - 0.25).abs() < 1e-6);
+    // Unless the shape test is switched off next to a classifier.
+    let alone = SingleObjectConfig { shapes_too: false, ..config.clone() };
+    let d = single_object(&four, &alone, Some(0.1));
+    assert!(d.keep && (d.score - 0.1).abs() < 1e-12);
+    // A family drawn as one overlapping silhouette: one part, so only the classifier can see several people.
+    let family = analysis(vec![solid(rect(30.0, 40.0, 190.0, 180.0), 0.7)]);
+    assert!(single_object(&family, &config, None).keep);
+    assert!(single_object(&family, &config, Some(0.49)).keep);
+    let d = single_object(&family, &config, Some(0.5));
+    assert_eq!((d.reason, d.keep), ("several-objects", false));
+    assert!((d.score - 0.5).abs() < 1e-12);
+    let lookup = |key: &str| (key == "shapes_too").then(|| "false".to_string());
+    assert!(!SingleObjectConfig::from_lookup(&lookup).unwrap().shapes_too);
+}
+
+#[test]
 fn a_ring_split_by_a_diagonal_is_a_prohibition_sign() {
     let b = rect(28.0, 28.0, 200.0, 200.0);
     let ring = Shape {
