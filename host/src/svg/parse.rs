@@ -89,7 +89,7 @@ pub(super) fn parse(svg: &[u8], limits: &Limits) -> Result<Parsed, SvgError> {
     let view_box = root.attribute("viewBox").and_then(view_box);
 
     let fontdb = fonts();
-    let fonts_available = fontdb.len() > 0;
+    let fonts_available = !fontdb.is_empty();
     let options = usvg::Options {
         resources_dir: None,
         fontdb,
