@@ -140,21 +140,42 @@ pub fn facts(svg: &[u8], limits: &Limits) -> Result<Facts, SvgError> {
 
 /// A PNG of the SVG fitted into a `size` x `size` square, on `background` or transparent.
 pub fn rasterize(svg: &[u8], size: u32, background: Option<Rgba>, limits: &Limits) -> Result<Vec<u8>, SvgError> {
-    guarded("rendering", || {
-        let parsed = parse::parse(svg, limits)?;
-        let pixmap = render(&parsed.tree, size, background, limits)?;
-        pixmap.encode_png().map_err(|e| SvgError::Invalid(format!("cannot encode the raster as PNG: {e}")))
-    })
+    guarded("rendering", || png(&parse::parse(svg, limits)?.tree, size, background, limits))
 }
 
 /// Facts and shape statistics.
 pub fn analyze(svg: &[u8], options: &AnalysisOptions, limits: &Limits) -> Result<Analysis, SvgError> {
+    analyze_document(svg, options, limits).map(|(analysis, _)| analysis)
+}
+
+/// [`analyze`], also handing back the parsed document so the same SVG can be rasterized at other sizes
+/// without parsing it again (the same errors as [`analyze`]).
+pub fn analyze_document(
+    svg: &[u8],
+    options: &AnalysisOptions,
+    limits: &Limits,
+) -> Result<(Analysis, Document), SvgError> {
     guarded("analysing", || {
         let parsed = parse::parse(svg, limits)?;
         let pixmap = render(&parsed.tree, options.size, None, limits)?;
         let stats = shapes::stats(&pixmap, options);
-        Ok(Analysis { facts: parsed.facts(), stats })
+        Ok((Analysis { facts: parsed.facts(), stats }, Document(parsed)))
     })
+}
+
+/// A parsed, checked SVG, to render again without parsing.
+pub struct Document(parse::Parsed);
+
+impl Document {
+    /// [`rasterize`] of the document this was parsed from: the same PNG.
+    pub fn rasterize(&self, size: u32, background: Option<Rgba>, limits: &Limits) -> Result<Vec<u8>, SvgError> {
+        guarded("rendering", || png(&self.0.tree, size, background, limits))
+    }
+}
+
+fn png(tree: &resvg::usvg::Tree, size: u32, background: Option<Rgba>, limits: &Limits) -> Result<Vec<u8>, SvgError> {
+    let pixmap = render(tree, size, background, limits)?;
+    pixmap.encode_png().map_err(|e| SvgError::Invalid(format!("cannot encode the raster as PNG: {e}")))
 }
 
 /// Renders the tree fitted into a square of `size` pixels, aspect kept and centred.

@@ -127,41 +127,94 @@ fn read_source(ctx: &RunContext, source: Source, limits: &Limits) -> Result<Vec<
     dataset.read_file(&item, &file).map_err(super::store_error)?.ok_or_else(missing)
 }
 
-/// (dataset, item id, file name, size, max shapes, min area): what an analysis depends on within a run. Stored
-/// files are content-addressed and a run's items do not change under it, so the name stands for the bytes.
-type Key = (usize, String, String, u32, u32, u32);
-type Recent = VecDeque<(Key, Result<Arc<svg::Analysis>, SvgError>)>;
+/// (dataset, item id, file name): an item's file within a run. Stored files are content-addressed and a run's
+/// items do not change under it, so the name stands for the bytes.
+type FileKey = (usize, String, String);
+/// An item's file and what an analysis depends on besides it: size, max shapes, min area.
+type Key = (FileKey, u32, u32, u32);
+/// An item's file, raster size and background.
+type RasterKey = (FileKey, u32, Option<svg::Rgba>);
 
-/// Analyses of the last few files. Rules of one clean run ask about the same item one after another, so the
-/// second and third rule get the first one's analysis without a store lookup, a parse or a render.
-static RECENT: Mutex<Recent> = Mutex::new(VecDeque::new());
+/// What the last few files gave: rules of one clean run ask about the same item one after another, so the second
+/// and third rule get the first one's analysis without a store lookup, a parse or a render, and a classifier's
+/// raster is rendered from the analysis's parsed document (and shared by every rule asking for the same size).
+struct Recent {
+    analyses: VecDeque<(Key, Result<Arc<svg::Analysis>, SvgError>)>,
+    documents: VecDeque<(FileKey, Arc<svg::Document>)>,
+    rasters: VecDeque<(RasterKey, Arc<Vec<u8>>)>,
+}
+
+static RECENT: Mutex<Recent> =
+    Mutex::new(Recent { analyses: VecDeque::new(), documents: VecDeque::new(), rasters: VecDeque::new() });
+/// Analyses remembered (small records).
 const RECENT_CAP: usize = 64;
+/// Parsed documents and PNGs remembered (a document holds the whole tree, so fewer).
+const DOCUMENTS_CAP: usize = 16;
 
 fn recent() -> std::sync::MutexGuard<'static, Recent> {
     RECENT.lock().unwrap_or_else(|p| p.into_inner())
 }
 
-fn key(ctx: &RunContext, item: &str, file: &str, o: &svg::AnalysisOptions) -> Key {
+/// Appends to a bounded queue, dropping the oldest entry when full.
+fn remember<K, V>(queue: &mut VecDeque<(K, V)>, cap: usize, key: K, value: V) {
+    if queue.len() >= cap {
+        queue.pop_front();
+    }
+    queue.push_back((key, value));
+}
+
+fn file_key(ctx: &RunContext, item: &str, file: &str) -> FileKey {
     let dataset = ctx.dataset.as_ref().map_or(0, |d| Arc::as_ptr(d) as usize);
-    (dataset, item.to_string(), file.to_string(), o.size, o.max_shapes, o.min_area)
+    (dataset, item.to_string(), file.to_string())
+}
+
+fn key(ctx: &RunContext, item: &str, file: &str, o: &svg::AnalysisOptions) -> Key {
+    (file_key(ctx, item, file), o.size, o.max_shapes, o.min_area)
 }
 
 fn cached(key: &Key) -> Option<Result<Arc<svg::Analysis>, SvgError>> {
-    recent().iter().find(|(k, _)| k == key).map(|(_, hit)| hit.clone())
+    recent().analyses.iter().find(|(k, _)| k == key).map(|(_, hit)| hit.clone())
 }
 
-/// Reads, checks and analyses an item's file, remembering the result (errors too) for the next rules.
+/// Reads, checks and analyses an item's file, remembering the result (errors too) for the next rules, and the
+/// parsed document for rasters of the same file.
 fn analyze_stored(ctx: &RunContext, key: Key, o: &svg::AnalysisOptions) -> Result<Arc<svg::Analysis>, Error> {
     let limits = Limits::default();
-    let source = Source::File { item: key.1.clone(), file: key.2.clone() };
+    let source = Source::File { item: key.0.1.clone(), file: key.0.2.clone() };
     let bytes = read_source(ctx, source, &limits)?;
-    let result = svg::analyze(&bytes, o, &limits).map(Arc::new);
+    let (result, document) = match svg::analyze_document(&bytes, o, &limits) {
+        Ok((analysis, document)) => (Ok(Arc::new(analysis)), Some(Arc::new(document))),
+        Err(e) => (Err(e), None),
+    };
     let mut cache = recent();
-    if cache.len() >= RECENT_CAP {
-        cache.pop_front();
+    if let Some(document) = document {
+        remember(&mut cache.documents, DOCUMENTS_CAP, key.0.clone(), document);
     }
-    cache.push_back((key, result.clone()));
+    remember(&mut cache.analyses, RECENT_CAP, key, result.clone());
     result.map_err(Error::from)
+}
+
+/// An item's file as a PNG: remembered, else rendered from a remembered parse, else read, parsed and rendered.
+fn raster_stored(ctx: &RunContext, key: RasterKey) -> Result<Arc<Vec<u8>>, Error> {
+    let document = {
+        let cache = recent();
+        if let Some((_, png)) = cache.rasters.iter().find(|(k, _)| *k == key) {
+            return Ok(Arc::clone(png));
+        }
+        cache.documents.iter().find(|(k, _)| *k == key.0).map(|(_, d)| Arc::clone(d))
+    };
+    let limits = Limits::default();
+    let (size, background) = (key.1, key.2);
+    let png = match document {
+        Some(document) => document.rasterize(size, background, &limits)?,
+        None => {
+            let source = Source::File { item: key.0.1.clone(), file: key.0.2.clone() };
+            svg::rasterize(&read_source(ctx, source, &limits)?, size, background, &limits)?
+        }
+    };
+    let png = Arc::new(png);
+    remember(&mut recent().rasters, DOCUMENTS_CAP, key, Arc::clone(&png));
+    Ok(png)
 }
 
 impl HostState {
@@ -206,8 +259,11 @@ impl Host for HostState {
         size: u32,
         bg: Option<Rgba>,
     ) -> wasmtime::Result<Result<Vec<u8>, Error>> {
-        let source = Source::File { item, file };
-        Ok(self.svg_work(source, move |b, l| svg::rasterize(b, size, background(bg), l)).await)
+        let key = (file_key(&self.ctx, &item, &file), size, background(bg));
+        let ctx = Arc::clone(&self.ctx);
+        let job = tokio::task::spawn_blocking(move || raster_stored(&ctx, key));
+        let png = self.timed(job).await.unwrap_or_else(|e| Err(Error::Other(format!("SVG rendering stopped: {e}"))));
+        Ok(png.map(|png| png.to_vec()))
     }
 
     async fn describe(&mut self, svg: Vec<u8>) -> wasmtime::Result<Result<Facts, Error>> {
