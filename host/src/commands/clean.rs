@@ -137,7 +137,7 @@ async fn run_pass(args: Pass<'_>, quiet: bool) -> anyhow::Result<ExitCode> {
     let limits = settings::limits(args.limits)?;
     let sets = settings::key_values("--set", args.set)?;
     let runtime = Runtime::new()?;
-    let engine = settings::model_engine(args.models)?;
+    let engine = settings::model_engine(args.models, args.jobs)?;
     // One per run: every rule and instance shares image facts by blob and the duplicate groups.
     let images = Arc::new(crate::image::groups::RunImages::default());
     let mut rules = Vec::new();

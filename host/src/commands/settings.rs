@@ -192,10 +192,25 @@ pub fn live_options(args: &crate::cli::PolitenessArgs, dataset: &std::path::Path
     })
 }
 
-/// The process's model engine, on the device `--device` names.
-pub fn model_engine(args: &crate::cli::ModelArgs) -> anyhow::Result<Arc<crate::models::engine::ModelEngine>> {
+/// The process's model engine, on the device `--device` names, for a pass of `jobs` workers: libtorch's CPU
+/// threads per `--model-threads` (default: cores / jobs), and batches run once every worker has asked.
+pub fn model_engine(
+    args: &crate::cli::ModelArgs,
+    jobs: usize,
+) -> anyhow::Result<Arc<crate::models::engine::ModelEngine>> {
     let device = crate::models::engine::parse_device(&args.device).map_err(|e| anyhow::anyhow!("`--device`: {e}"))?;
-    Ok(Arc::new(crate::models::engine::ModelEngine::new(crate::models::registry::Registry::default_location(), device)))
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let threads = match args.model_threads {
+        Some(0) => anyhow::bail!("`--model-threads` must be at least 1"),
+        Some(n) => Some(n),
+        None if std::env::var_os("OMP_NUM_THREADS").is_some() => None,
+        None => Some((cores / jobs.max(1)).max(1)),
+    };
+    if let Some(n) = threads {
+        crate::models::engine::set_cpu_threads(n);
+    }
+    let engine = crate::models::engine::ModelEngine::new(crate::models::registry::Registry::default_location(), device);
+    Ok(Arc::new(engine.with_callers(jobs.max(1))))
 }
 
 /// The models `plugin` may call: its manifest's names, each served by the registered model of the same name or

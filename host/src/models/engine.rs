@@ -12,7 +12,7 @@ use tokio::sync::oneshot;
 
 use super::registry::{ModelError, Registered, Registry, Task};
 
-/// How long the worker waits for more requests once one arrived.
+/// How long the worker waits for more requests once one arrived (less when every possible caller has asked).
 const BATCH_WINDOW: Duration = Duration::from_millis(3);
 /// Most rows (images or texts) in one forward pass.
 const MAX_BATCH: usize = 64;
@@ -39,6 +39,13 @@ pub fn parse_device(text: &str) -> Result<Device, String> {
             Ok(Device::Cuda(index))
         }
     }
+}
+
+/// libtorch's intra-op threads for this process (each forward pass and each image's preprocessing on the CPU).
+/// With one thread per core by default, libtorch's OpenMP threads spin against the host's own workers when
+/// those already fill the cores: a small model run per item then costs several times what it does on one thread.
+pub fn set_cpu_threads(n: usize) {
+    tch::set_num_threads(i32::try_from(n.max(1)).unwrap_or(i32::MAX));
 }
 
 enum Work {
@@ -90,11 +97,20 @@ pub struct ModelEngine {
     registry: Registry,
     device: Device,
     loaded: Mutex<HashMap<String, Arc<LoadedModel>>>,
+    /// The most requests that can be waiting at once (unknown: unbounded).
+    callers: usize,
 }
 
 impl ModelEngine {
     pub fn new(registry: Registry, device: Device) -> Self {
-        Self { registry, device, loaded: Mutex::new(HashMap::new()) }
+        Self { registry, device, loaded: Mutex::new(HashMap::new()), callers: usize::MAX }
+    }
+
+    /// At most `callers` requests can be waiting at once (a clean run's jobs: each judges one item at a time),
+    /// so a batch holding that many is run at once instead of waiting out the window for callers there are not.
+    pub fn with_callers(mut self, callers: usize) -> Self {
+        self.callers = callers.max(1);
+        self
     }
 
     pub fn device(&self) -> Device {
@@ -108,13 +124,13 @@ impl ModelEngine {
             return Ok(Arc::clone(model));
         }
         let registered = self.registry.get(name)?;
-        let model = Arc::new(load(registered, self.device)?);
+        let model = Arc::new(load(registered, self.device, self.callers)?);
         loaded.insert(name.to_string(), Arc::clone(&model));
         Ok(model)
     }
 }
 
-fn load(registered: Registered, device: Device) -> Result<LoadedModel, ModelError> {
+fn load(registered: Registered, device: Device, callers: usize) -> Result<LoadedModel, ModelError> {
     let invalid = |reason: String| ModelError::Invalid { path: registered.dir.clone(), reason };
     let tokenizer = match registered.tokenizer() {
         Some(path) => Some(tokenizers::Tokenizer::from_file(path).map_err(|e| invalid(format!("cannot load the tokenizer: {e}")))?),
@@ -128,20 +144,20 @@ fn load(registered: Registered, device: Device) -> Result<LoadedModel, ModelErro
     let name = registered.name.clone();
     std::thread::Builder::new()
         .name(format!("model-{name}"))
-        .spawn(move || serve(module, device, receiver, &worker_stats))
+        .spawn(move || serve(module, device, receiver, &worker_stats, callers))
         .map_err(|e| ModelError::Io(format!("cannot start the worker for `{name}`: {e}")))?;
     tracing::debug!("loaded model `{}` on {device:?}", registered.name);
     Ok(LoadedModel { registered, tokenizer, jobs: sender, stats })
 }
 
 /// The worker: batch what arrives within the window, run it, answer each caller with its rows.
-fn serve(module: tch::CModule, device: Device, jobs: std::sync::mpsc::Receiver<Job>, stats: &BatchStats) {
+fn serve(module: tch::CModule, device: Device, jobs: std::sync::mpsc::Receiver<Job>, stats: &BatchStats, callers: usize) {
     let _guard = tch::no_grad_guard();
     while let Ok(first) = jobs.recv() {
         let mut batch = vec![first];
         let deadline = Instant::now() + BATCH_WINDOW;
         let mut rows: i64 = batch[0].work.rows();
-        while rows < MAX_BATCH as i64 {
+        while rows < MAX_BATCH as i64 && batch.len() < callers {
             let left = deadline.saturating_duration_since(Instant::now());
             match jobs.recv_timeout(left) {
                 Ok(job) => {
