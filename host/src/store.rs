@@ -386,6 +386,48 @@ impl Dataset {
         Ok(())
     }
 
+    /// Records several verdicts (each as [`Dataset::put_verdict`] would, with its run) in one transaction, so a
+    /// clean run pays one commit per batch of items instead of one per verdict. All or nothing: an invalid verdict
+    /// or an unknown item or run fails the whole batch before anything is written.
+    pub fn put_verdicts(&self, verdicts: &[(String, Verdict, Option<RunId>)]) -> Result<()> {
+        if verdicts.is_empty() {
+            return Ok(());
+        }
+        for (item_id, verdict, _) in verdicts {
+            validate::verdict(&self.root, item_id, verdict)?;
+        }
+        let mut conn = self.conn();
+        let action = format!("recording {} verdicts", verdicts.len());
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(self.db(&action))?;
+        let mut runs = std::collections::HashSet::new();
+        for (item_id, verdict, run) in verdicts {
+            self.require_item(&tx, item_id, &format!("item judged by rule `{}`", verdict.rule))?;
+            if let Some(run) = run.filter(|r| runs.insert(*r)) {
+                self.require_run(&tx, run)?;
+            }
+            tx.prepare_cached(
+                "INSERT INTO verdicts (item_id, rule, keep, reason, score, run_id, decided_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+                 ON CONFLICT (item_id, rule) DO UPDATE SET keep = excluded.keep, reason = excluded.reason,
+                     score = excluded.score, run_id = excluded.run_id, decided_at = excluded.decided_at",
+            )
+            .and_then(|mut stmt| {
+                stmt.execute(params![
+                    item_id,
+                    verdict.rule,
+                    verdict.keep,
+                    verdict.reason,
+                    verdict.score,
+                    run,
+                    clock::now_rfc3339()
+                ])
+            })
+            .map_err(self.db(format!("recording rule `{}`'s verdict on item `{item_id}`", verdict.rule)))?;
+        }
+        tx.commit().map_err(self.db(&action))?;
+        Ok(())
+    }
+
     /// The verdicts `rule` gave in runs of the same plugin build (`plugin_sha256`) with the same configuration
     /// (`args_json`), by item id: what a resumed clean run may skip.
     pub fn judged(&self, rule: &str, plugin_sha256: &str, args_json: &str) -> Result<HashMap<String, Verdict>> {

@@ -288,7 +288,47 @@ async fn run_pass(args: Pass<'_>, quiet: bool) -> anyhow::Result<ExitCode> {
     Ok(super::exit(summary.errors == 0))
 }
 
-/// One worker: an instance of every rule, reused across items and rebuilt after a crash.
+/// Verdicts waiting to be stored. They are written in one transaction per batch (at most [`BATCH_VERDICTS`], at
+/// most [`BATCH_AGE`] after the first was decided, and when the worker stops), so a run pays one commit per batch
+/// of items rather than one synced commit per verdict. A run killed mid-batch loses only that batch's verdicts:
+/// a resumed run judges those items again.
+#[derive(Default)]
+struct Pending {
+    verdicts: Vec<(String, Verdict, Option<crate::store::RunId>)>,
+    /// (item, rule) whose recorded error from an earlier attempt the verdict clears.
+    cleared: Vec<(String, String)>,
+    since: Option<Instant>,
+}
+
+const BATCH_VERDICTS: usize = 128;
+const BATCH_AGE: std::time::Duration = std::time::Duration::from_secs(1);
+
+impl Pending {
+    fn push(&mut self, item: &str, verdict: Verdict, run: Option<crate::store::RunId>, clears_error: bool) {
+        if clears_error {
+            self.cleared.push((item.to_string(), verdict.rule.clone()));
+        }
+        self.verdicts.push((item.to_string(), verdict, run));
+        self.since.get_or_insert_with(Instant::now);
+    }
+
+    fn due(&self) -> bool {
+        self.verdicts.len() >= BATCH_VERDICTS || self.since.is_some_and(|t| t.elapsed() >= BATCH_AGE)
+    }
+
+    fn flush(&mut self, dataset: &Dataset) -> anyhow::Result<()> {
+        dataset.put_verdicts(&self.verdicts)?;
+        self.verdicts.clear();
+        self.since = None;
+        for (item, rule) in self.cleared.drain(..) {
+            dataset.remove_annotation(&item, CLEAN_ERROR_KEY, &rule)?;
+        }
+        Ok(())
+    }
+}
+
+/// One worker: an instance of every rule, reused across items and rebuilt after a crash. Its verdicts are stored
+/// in batches, and whatever is pending when it stops (an error included) is stored before it returns.
 #[allow(clippy::too_many_arguments)]
 async fn worker(
     kind: Kind,
@@ -300,6 +340,25 @@ async fn worker(
     dataset: &Dataset,
     limits: &Limits,
     progress: Option<&Progress>,
+) -> anyhow::Result<()> {
+    let mut pending = Pending::default();
+    let judged = judge_items(kind, items, next, rules, summary, runtime, dataset, limits, progress, &mut pending).await;
+    let stored = pending.flush(dataset);
+    judged.and(stored)
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn judge_items(
+    kind: Kind,
+    items: &[Item],
+    next: &AtomicUsize,
+    rules: &[Rule],
+    summary: &Mutex<CleanSummary>,
+    runtime: &Runtime,
+    dataset: &Dataset,
+    limits: &Limits,
+    progress: Option<&Progress>,
+    pending: &mut Pending,
 ) -> anyhow::Result<()> {
     let mut instances: Vec<Option<(wasmtime::Store<HostState>, Instance)>> = rules.iter().map(|_| None).collect();
     loop {
@@ -353,16 +412,13 @@ async fn worker(
                         reason: v.reason,
                         score: v.score,
                     };
-                    dataset.put_verdict(&item.id, &verdict, rule.ctx.run_id)?;
-                    if rule.failed_before.contains(&item.id) {
-                        dataset.remove_annotation(&item.id, CLEAN_ERROR_KEY, &verdict.rule)?;
-                    }
                     if let Some(score) = verdict.score.filter(|s| s.is_finite()) {
                         rule.scores.lock().unwrap_or_else(|p| p.into_inner()).push(score);
                     }
                     if !verdict.keep {
-                        dropped_by.push(verdict.reason);
+                        dropped_by.push(verdict.reason.clone());
                     }
+                    pending.push(&item.id, verdict, rule.ctx.run_id, rule.failed_before.contains(&item.id));
                 }
                 Ok(None) => {}
                 Err(failure) => {
@@ -374,6 +430,9 @@ async fn worker(
                     summary.lock().await.failures.push(format!("item {}: {failure}", item.id));
                 }
             }
+        }
+        if pending.due() {
+            pending.flush(dataset)?;
         }
         let mut s = summary.lock().await;
         if skipped == rules.len() {

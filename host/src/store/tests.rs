@@ -196,6 +196,33 @@ fn verdicts_replace_and_derive_status() {
 }
 
 #[test]
+fn verdicts_in_one_batch_are_all_stored_or_none() {
+    let (_tmp, ds) = dataset();
+    let a = ds.put_item(None, &new_item("a", None, vec![])).unwrap().id;
+    let b = ds.put_item(None, &new_item("b", None, vec![])).unwrap().id;
+    let batch = vec![
+        (a.clone(), verdict("blur", true), None),
+        (a.clone(), verdict("nsfw", false), None),
+        (b.clone(), verdict("blur", true), None),
+    ];
+    ds.put_verdicts(&batch).unwrap();
+    ds.put_verdicts(&[]).unwrap();
+    let listings = ds.listings().unwrap();
+    let of = |id: &str| listings.iter().find(|l| l.item.id == id).unwrap();
+    assert_eq!(of(&a).verdicts, vec![verdict("blur", true), verdict("nsfw", false)]);
+    assert_eq!(of(&a).status, Status::Dropped);
+    assert_eq!(of(&b).verdicts, vec![verdict("blur", true)]);
+
+    // One bad row (an unknown item, a non-finite score) and nothing of the batch is written.
+    let missing = vec![(b.clone(), verdict("nsfw", false), None), ("ffffffffffffffff".into(), verdict("r", true), None)];
+    assert!(invalid_message(ds.put_verdicts(&missing)).contains("no item `ffffffffffffffff`"));
+    let nan = vec![(b.clone(), verdict("nsfw", false), None), (b.clone(), Verdict { score: Some(f64::NAN), ..verdict("x", true) }, None)];
+    assert!(invalid_message(ds.put_verdicts(&nan)).contains("non-finite"));
+    let listings = ds.listings().unwrap();
+    assert_eq!(listings.iter().find(|l| l.item.id == b).unwrap().verdicts, vec![verdict("blur", true)]);
+}
+
+#[test]
 fn stats_count_items_categories_statuses_and_bytes() {
     let (_tmp, ds) = dataset();
     let a = ds.put_item(None, &new_item("a", Some("photo"), vec![file("1", b"1234"), file("2", b"56")])).unwrap();
