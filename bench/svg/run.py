@@ -166,7 +166,12 @@ def main():
     missing = [r for r in RULES if not (Path(args.plugins) / f"{r}.wasm").exists()]
     if missing or not Path(args.host).exists():
         sys.exit(f"build first (`make build`): missing {missing or args.host}")
-    env = dict(os.environ, AIGC_HOST_MODELS=str(WORK / "models"))
+    # A registry of its own with exactly the models the baseline runs (eval.py's work/models may hold more, e.g.
+    # an svg-objects experiment, which would give the host work the baseline does not do).
+    registry = WORK / "bench-models"
+    if registry.exists():
+        shutil.rmtree(registry)
+    env = dict(os.environ, AIGC_HOST_MODELS=str(registry))
     if args.threads != "default":
         env.update(OMP_NUM_THREADS=args.threads, MKL_NUM_THREADS=args.threads)
     host([args.host, "models", "add", ROOT / "models" / "svg-text"], env)
