@@ -195,7 +195,7 @@ def glyph_row(shapes_, size):
     return best
 
 
-def no_text(a, has_text_element, p_text, threshold=0.5, min_glyphs=3):
+def no_text(a, has_text_element, p_text, threshold=0.91, min_glyphs=3):
     if has_text_element:
         return False, "has-text", 1.0
     if p_text is not None:
@@ -216,14 +216,18 @@ def is_sign(s, roundness=0.2, min_hole=0.06, bar_aspect=2.5):
     if not 0.6 <= disc <= 0.92:
         return False
     cx, cy = centre(s["bbox"])
+    # The ink's centre of mass is the box's centre (a sign is point-symmetric).
+    if abs(s["cx"] - cx) > 0.05 * w or abs(s["cy"] - cy) > 0.05 * h:
+        return False
     hs = s["holes"]
     if len(hs) >= 2:
         big, small = max(hs[0]["area"], hs[1]["area"]), min(hs[0]["area"], hs[1]["area"])
         if small >= min_hole * boxed and small >= 0.5 * big:
             (x0, y0), (x1, y1) = centre(hs[0]["bbox"]), centre(hs[1]["bbox"])
-            diagonal = abs(x1 - x0) >= 0.15 * w and abs(y1 - y0) >= 0.15 * h
+            diagonal = abs(x1 - x0) >= 0.13 * w and abs(y1 - y0) >= 0.13 * h
             mx, my = (x0 + x1) / 2, (y0 + y1) / 2
-            return diagonal and abs(mx - cx) <= 0.12 * w and abs(my - cy) <= 0.12 * h
+            split = hs[0]["area"] + hs[1]["area"] >= 0.85 * hole_sum
+            return diagonal and abs(mx - cx) <= 0.12 * w and abs(my - cy) <= 0.12 * h and split
     if hs:
         h0 = hs[0]
         hx, hy = centre(h0["bbox"])
