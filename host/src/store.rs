@@ -64,6 +64,12 @@ impl std::fmt::Debug for Dataset {
     }
 }
 
+/// One verdict per (item, rule): a rule judging an item again replaces its earlier decision.
+const UPSERT_VERDICT: &str = "INSERT INTO verdicts (item_id, rule, keep, reason, score, run_id, decided_at)
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+     ON CONFLICT (item_id, rule) DO UPDATE SET keep = excluded.keep, reason = excluded.reason,
+         score = excluded.score, run_id = excluded.run_id, decided_at = excluded.decided_at";
+
 impl Dataset {
     /// Opens the dataset at `dir`, creating the directory and an empty dataset if there is none yet.
     pub fn create_or_open(dir: &Path) -> Result<Self> {
@@ -376,10 +382,7 @@ impl Dataset {
             self.require_run(&conn, run)?;
         }
         conn.execute(
-            "INSERT INTO verdicts (item_id, rule, keep, reason, score, run_id, decided_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
-             ON CONFLICT (item_id, rule) DO UPDATE SET keep = excluded.keep, reason = excluded.reason,
-                 score = excluded.score, run_id = excluded.run_id, decided_at = excluded.decided_at",
+            UPSERT_VERDICT,
             params![item_id, verdict.rule, verdict.keep, verdict.reason, verdict.score, run, clock::now_rfc3339()],
         )
         .map_err(self.db(format!("recording rule `{}`'s verdict on item `{item_id}`", verdict.rule)))?;
@@ -406,10 +409,7 @@ impl Dataset {
                 self.require_run(&tx, run)?;
             }
             tx.prepare_cached(
-                "INSERT INTO verdicts (item_id, rule, keep, reason, score, run_id, decided_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
-                 ON CONFLICT (item_id, rule) DO UPDATE SET keep = excluded.keep, reason = excluded.reason,
-                     score = excluded.score, run_id = excluded.run_id, decided_at = excluded.decided_at",
+                UPSERT_VERDICT,
             )
             .and_then(|mut stmt| {
                 stmt.execute(params![

@@ -219,7 +219,18 @@ async fn run_pass(args: Pass<'_>, quiet: bool) -> anyhow::Result<ExitCode> {
             progress.clone(),
         );
         workers.spawn(async move {
-            worker(kind, &items, &next, &rules, &summary, &runtime, &dataset, &limits, progress.as_ref()).await
+            let shared = Shared {
+                kind,
+                items: &items,
+                next: &next,
+                rules: &rules,
+                summary: &summary,
+                runtime: &runtime,
+                dataset: &dataset,
+                limits: &limits,
+                progress: progress.as_ref(),
+            };
+            worker(shared).await
         });
     }
     while let Some(joined) = workers.join_next().await {
@@ -327,39 +338,30 @@ impl Pending {
     }
 }
 
+/// What every worker of a pass shares.
+struct Shared<'a> {
+    kind: Kind,
+    items: &'a [Item],
+    next: &'a AtomicUsize,
+    rules: &'a [Rule],
+    summary: &'a Mutex<CleanSummary>,
+    runtime: &'a Runtime,
+    dataset: &'a Dataset,
+    limits: &'a Limits,
+    progress: Option<&'a Progress>,
+}
+
 /// One worker: an instance of every rule, reused across items and rebuilt after a crash. Its verdicts are stored
 /// in batches, and whatever is pending when it stops (an error included) is stored before it returns.
-#[allow(clippy::too_many_arguments)]
-async fn worker(
-    kind: Kind,
-    items: &[Item],
-    next: &AtomicUsize,
-    rules: &[Rule],
-    summary: &Mutex<CleanSummary>,
-    runtime: &Runtime,
-    dataset: &Dataset,
-    limits: &Limits,
-    progress: Option<&Progress>,
-) -> anyhow::Result<()> {
+async fn worker(shared: Shared<'_>) -> anyhow::Result<()> {
     let mut pending = Pending::default();
-    let judged = judge_items(kind, items, next, rules, summary, runtime, dataset, limits, progress, &mut pending).await;
-    let stored = pending.flush(dataset);
+    let judged = judge_items(&shared, &mut pending).await;
+    let stored = pending.flush(shared.dataset);
     judged.and(stored)
 }
 
-#[allow(clippy::too_many_arguments)]
-async fn judge_items(
-    kind: Kind,
-    items: &[Item],
-    next: &AtomicUsize,
-    rules: &[Rule],
-    summary: &Mutex<CleanSummary>,
-    runtime: &Runtime,
-    dataset: &Dataset,
-    limits: &Limits,
-    progress: Option<&Progress>,
-    pending: &mut Pending,
-) -> anyhow::Result<()> {
+async fn judge_items(shared: &Shared<'_>, pending: &mut Pending) -> anyhow::Result<()> {
+    let Shared { kind, items, next, rules, summary, runtime, dataset, limits, progress } = *shared;
     let mut instances: Vec<Option<(wasmtime::Store<HostState>, Instance)>> = rules.iter().map(|_| None).collect();
     loop {
         let index = next.fetch_add(1, Ordering::Relaxed);
