@@ -84,6 +84,15 @@ pub struct LimitArgs {
     /// Largest memory the plugin may use, in MiB
     #[arg(long, value_name = "MIB", default_value_t = 256)]
     pub memory_limit: u64,
+    /// Work the host may do for one plugin call (rendering, decoding, parsing on its behalf), in seconds of
+    /// estimated work; estimated from the inputs' declared sizes, not timed, so the same run stops at the same
+    /// place on any machine
+    #[arg(long, value_name = "SECS", default_value_t = 120.0)]
+    pub host_work: f64,
+    /// Memory the host may hold at once for the work all plugins ask of it (decoded images, rasters, meshes), in
+    /// MiB; a call waits for room, and one that could never fit is refused
+    #[arg(long, value_name = "MIB", default_value_t = 1024)]
+    pub host_memory: u64,
 }
 
 #[derive(Debug, Args)]
@@ -306,7 +315,9 @@ pub struct GradeArgs {
     /// Also write a report a TA can open in a browser
     #[arg(long, value_name = "FILE")]
     pub html: Option<PathBuf>,
-    /// Instructions a grader may run per submission (deterministic, unlike time limits)
+    /// Instructions a grader may run per submission (deterministic, unlike time limits). Work the host does for
+    /// it (`--host-work`) is budgeted apart, just as deterministically, and `--timeout` (default for grading:
+    /// 600 s per submission) is a backstop for both
     #[arg(long, value_name = "N", default_value_t = 20_000_000_000)]
     pub fuel: u64,
     /// Most entries one submission may hold

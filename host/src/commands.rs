@@ -63,8 +63,16 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
 
 fn block_on<F: Future<Output = anyhow::Result<ExitCode>>>(work: F) -> anyhow::Result<ExitCode> {
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
-    runtime.block_on(work)
+    let outcome = runtime.block_on(work);
+    // Dropping a runtime waits for every blocking task, and work a stopped plugin asked for may still be running
+    // there: give in-flight writes a moment (each is a transaction, so a cut one leaves nothing behind), then
+    // leave the rest, so the process exits promptly after a limit.
+    runtime.shutdown_timeout(SHUTDOWN_GRACE);
+    outcome
 }
+
+/// How long the end of a command waits for host work that no one awaits any more.
+const SHUTDOWN_GRACE: std::time::Duration = std::time::Duration::from_secs(1);
 
 /// Prints one JSON document on stdout.
 fn print_json<T: Serialize>(value: &T) -> anyhow::Result<()> {

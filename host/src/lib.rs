@@ -5,6 +5,7 @@
 //!
 //! - [`manifest`]: what a plugin is and asks for, read from its custom section without running it;
 //! - [`runtime`]: the wasmtime engine, the sandbox limits, and instantiation of one plugin per store;
+//! - [`budget`]: the host work done on a plugin's behalf, estimated and bounded before it is done;
 //! - [`capabilities`]: the host side of each WIT interface (log, config, dataset, collect, http, submission);
 //! - [`net`]: outbound HTTP with the grant policy, address checks, politeness, secrets, record and replay;
 //! - [`policy`]: the operator's policy file, which narrows what any plugin may reach;
@@ -18,6 +19,7 @@
 //! - [`commands`]: what each `aigc-host` subcommand does, on top of the above.
 
 pub mod bindings;
+pub mod budget;
 pub mod capabilities;
 pub mod cli;
 pub mod commands;

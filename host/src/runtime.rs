@@ -16,6 +16,7 @@ use wasmtime_wasi::p2::pipe::MemoryOutputPipe;
 use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 
 use crate::bindings;
+use crate::budget::{Meter, Work, WorkError, WorkLimits};
 use crate::capabilities::RunContext;
 use crate::manifest::PluginFile;
 
@@ -40,11 +41,20 @@ pub struct Limits {
     pub fuel: Option<u64>,
     /// Fixed clocks and seeded randomness, so the same plugin on the same input does the same thing every time.
     pub deterministic: bool,
+    /// Host work done on the plugin's behalf (see [`crate::budget`]).
+    pub work: WorkLimits,
 }
 
 impl Default for Limits {
     fn default() -> Self {
-        Self { memory: 256 << 20, cpu: Duration::from_secs(300), wall: None, fuel: None, deterministic: false }
+        Self {
+            memory: 256 << 20,
+            cpu: Duration::from_secs(300),
+            wall: None,
+            fuel: None,
+            deterministic: false,
+            work: WorkLimits::default(),
+        }
     }
 }
 
@@ -62,6 +72,11 @@ pub enum LimitExceeded {
     Memory { limit: usize, requested: usize },
     #[error("it used up its fuel of {limit} instructions (raise it with `--fuel N`)")]
     Fuel { limit: u64 },
+    #[error(
+        "it had the host do more than its budget of {:.0} s of estimated work in one call (raise it with `--host-work SECS`)",
+        *limit as f64 / crate::budget::UNITS_PER_SECOND as f64
+    )]
+    HostWork { limit: u64 },
 }
 
 fn human_duration(d: Duration) -> String {
@@ -121,6 +136,8 @@ pub struct HostState {
     cpu_limit: Duration,
     fuel_limit: u64,
     stderr: MemoryOutputPipe,
+    /// Host work done for this instance's current call.
+    pub meter: Arc<Meter>,
 }
 
 /// A clock that always says the epoch (the Unix one), for deterministic runs.
@@ -157,6 +174,34 @@ impl HostState {
         let out = work.await;
         self.host_time += start.elapsed();
         out
+    }
+
+    /// Runs one host call's metered work (see [`crate::budget`]) on its own thread, booked as host time. `job`
+    /// charges each step's estimated cost before the step; a step over the per-call caps comes back as the
+    /// job's error (the plugin gets a `limit` error), and a plugin call that spent its whole budget is stopped
+    /// here, as a trap.
+    pub async fn host_work<T, E>(
+        &mut self,
+        what: impl Into<String>,
+        job: impl FnOnce(&mut Work) -> Result<T, E> + Send + 'static,
+    ) -> wasmtime::Result<Result<T, E>>
+    where
+        T: Send + 'static,
+        E: From<WorkError> + Send + 'static,
+    {
+        let work = self.meter.start(what);
+        let outcome = self.timed(work.run(job)).await;
+        self.stop_if_spent()?;
+        Ok(outcome)
+    }
+
+    /// A trap once the current plugin call spent its host-work budget: for host calls that charge the meter
+    /// themselves.
+    pub fn stop_if_spent(&self) -> wasmtime::Result<()> {
+        if self.meter.exhausted() {
+            return Err(wasmtime::Error::new(LimitExceeded::HostWork { limit: self.meter.limits().plugin_work }));
+        }
+        Ok(())
     }
 
     /// Peak linear memory this instance used, in bytes.
@@ -262,6 +307,7 @@ impl Runtime {
             cpu_limit: limits.cpu,
             fuel_limit: limits.fuel.unwrap_or(0),
             stderr,
+            meter: Meter::new(limits.work.clone()),
         };
         let mut store = Store::new(&self.engine, state);
         store.limiter(|state| &mut state.limiter);
@@ -291,6 +337,7 @@ pub async fn call<T>(
     let plugin = store.data().ctx.plugin.label.clone();
     store.data_mut().call_started = Instant::now();
     store.data_mut().host_time = Duration::ZERO;
+    store.data().meter.reset();
     let outcome = match limits.wall {
         Some(wall) => match tokio::time::timeout(wall, call(store)).await {
             Ok(outcome) => outcome,

@@ -18,6 +18,9 @@ use crate::manifest::Kind;
 use crate::runtime::{self, HostState, Limits, Runtime};
 use crate::submission::{IngestLimits, Submission};
 
+/// Wall-clock time one submission's grading may take when `--timeout` is not given.
+const GRADE_WALL_BACKSTOP: std::time::Duration = std::time::Duration::from_secs(600);
+
 /// Caps on what a grader may report, so a hostile one cannot bloat the report.
 const MAX_CHECKS: usize = 500;
 const MAX_NAME: usize = 200;
@@ -54,6 +57,9 @@ pub async fn grade(args: GradeArgs) -> anyhow::Result<ExitCode> {
     let mut limits = settings::limits(&args.limits)?;
     limits.fuel = Some(args.fuel);
     limits.deterministic = true;
+    // Fuel and the host-work budget stop a grader deterministically; the wall clock is only the backstop for a
+    // grader that waits on the host in ways neither counts, so one submission can never hold the run forever.
+    limits.wall.get_or_insert(GRADE_WALL_BACKSTOP);
     let ingest = IngestLimits {
         max_entries: args.max_entries,
         max_total_bytes: args.max_size.saturating_mul(1 << 20),

@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use anyhow::{Context, bail};
 
+use crate::budget::WorkLimits;
 use crate::cli::LimitArgs;
 use crate::manifest::{Manifest, PluginFile};
 use crate::net::HostPattern;
@@ -123,12 +124,22 @@ pub fn limits(args: &LimitArgs) -> anyhow::Result<Limits> {
     if args.memory_limit == 0 || args.memory_limit > 16 << 10 {
         bail!("`--memory-limit` must be between 1 and 16384 MiB");
     }
+    if args.host_memory < 64 || args.host_memory > 1 << 20 {
+        bail!("`--host-memory` must be between 64 and 1048576 MiB");
+    }
+    crate::budget::configure_memory(args.host_memory << 20);
+    let host_work = seconds("--host-work", args.host_work)?;
+    let work = WorkLimits {
+        plugin_work: u64::try_from(host_work.as_nanos()).unwrap_or(u64::MAX),
+        ..WorkLimits::default()
+    };
     Ok(Limits {
         memory: usize::try_from(args.memory_limit << 20).context("--memory-limit too large")?,
         cpu: seconds("--cpu-limit", args.cpu_limit)?,
         wall: args.timeout.map(|t| seconds("--timeout", t)).transpose()?,
         fuel: None,
         deterministic: false,
+        work,
     })
 }
 
