@@ -64,3 +64,11 @@ impl crate::bindings::types::Host for crate::runtime::HostState {}
 pub(crate) fn store_error(error: crate::store::StoreError) -> crate::bindings::types::Error {
     crate::bindings::types::Error::Other(error.to_string())
 }
+
+/// Host work refused or given up (see [`crate::budget`]) is a `limit` error for the plugin: the input asked for
+/// more than the host does per call. Every capability's metered work maps its budget errors through this.
+impl From<crate::budget::WorkError> for crate::bindings::types::Error {
+    fn from(error: crate::budget::WorkError) -> Self {
+        crate::bindings::types::Error::Limit(error.to_string())
+    }
+}
