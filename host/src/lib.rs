@@ -16,7 +16,10 @@
 //! - [`export`]: 3D models and renders written as the course zip, Zero123 folders or Objaverse-like metadata;
 //! - [`image`]: bounded raster decoding, CleanVision's measurements, perceptual hashes and duplicate groups;
 //! - [`svg`]: safe SVG parsing, rasterizing and shape statistics (usvg/resvg);
-//! - [`commands`]: what each `aigc-host` subcommand does, on top of the above.
+//! - [`plugin_text`]: caps on the text plugins hand back, and its escaping on the terminal;
+//! - [`names`]: the one file-name sanitizer (portable to Windows and macOS) for import, the store and exports;
+//! - [`commands`]: what each `aigc-host` subcommand does, on top of the above;
+//! - [`fuzzing`]: the entry points for the fuzzers (`fuzz/`, and the corpus test), one per untrusted input format.
 
 pub mod bindings;
 pub mod budget;
@@ -24,11 +27,14 @@ pub mod capabilities;
 pub mod cli;
 pub mod commands;
 pub mod export;
+pub mod fuzzing;
 pub mod image;
 pub mod manifest;
 pub mod mesh;
 pub mod models;
+pub mod names;
 pub mod net;
+pub mod plugin_text;
 pub mod policy;
 pub mod progress;
 pub mod render;
