@@ -5,6 +5,7 @@
 //! - [`phash`]: the DCT perceptual hash, as `imagehash.phash` computes it;
 //! - [`groups`]: near-duplicate groups over a whole dataset, built once per run.
 
+pub mod cost;
 pub mod groups;
 pub mod phash;
 
@@ -13,6 +14,9 @@ use std::io::Cursor;
 use ::image::imageops::FilterType;
 use ::image::{DynamicImage, ImageDecoder, ImageFormat, ImageReader, Limits};
 use sha2::{Digest, Sha256};
+
+pub use cost::Header;
+use crate::budget::{Meter, Work, WorkError, WorkLimits};
 
 /// Largest encoded image the host decodes.
 pub const MAX_BYTES: u64 = 64 << 20;
@@ -34,6 +38,29 @@ pub enum ImageError {
     /// Not an image this host decodes, or a damaged one.
     #[error("{0}")]
     Undecodable(String),
+    /// The work was stopped for a reason outside this image (its time ran out, or the plugin call's host-work
+    /// budget is spent): not to be remembered as this image's result.
+    #[error("{0}")]
+    Stopped(String),
+}
+
+/// Work over the host's per-call caps is a limit on this image (like a pixel cap); work given up is stopped.
+impl From<WorkError> for ImageError {
+    fn from(error: WorkError) -> Self {
+        match error {
+            WorkError::TooCostly { .. } | WorkError::TooLarge { .. } => ImageError::TooLarge(error.to_string()),
+            WorkError::TimedOut { .. } | WorkError::Exhausted { .. } | WorkError::Unavailable { .. } => {
+                ImageError::Stopped(error.to_string())
+            }
+        }
+    }
+}
+
+/// Runs `job` with a meter of its own under the default caps, for callers outside a plugin's host call.
+fn native<T>(job: impl FnOnce(&mut Work) -> Result<T, ImageError>) -> Result<T, ImageError> {
+    let meter = Meter::new(WorkLimits::default());
+    let mut work = meter.start("the image");
+    job(&mut work)
 }
 
 /// What the host measured of one image; see `wit/image.wit` for each field's definition.
@@ -67,6 +94,29 @@ fn format_name(format: ImageFormat) -> Option<&'static str> {
 /// Decodes `bytes` within the limits: the format is told by the bytes, the declared size is checked before
 /// decoding, and the decoder's own allocations are capped too (a frame can be larger than the canvas says).
 pub fn decode(bytes: &[u8]) -> Result<(&'static str, DynamicImage), ImageError> {
+    native(|work| decode_metered(bytes, work))
+}
+
+/// [`decode`], charging `work` for the decode (priced from the header: dimensions, colour type, bit depth).
+pub fn decode_metered(bytes: &[u8], work: &mut Work) -> Result<(&'static str, DynamicImage), ImageError> {
+    let (header, decoder) = open(bytes)?;
+    work.charge(header.decode())?;
+    Ok((header.format, decode_pixels(&header, decoder)?))
+}
+
+/// Decodes the pixels of an [`open`]ed image (after its decode was charged).
+pub(crate) fn decode_pixels(header: &Header, decoder: impl ImageDecoder) -> Result<DynamicImage, ImageError> {
+    DynamicImage::from_decoder(decoder).map_err(|e| match e {
+        image::ImageError::Limits(_) => {
+            ImageError::TooLarge(format!("the {} image is over the size limits: {e}", header.format))
+        }
+        e => ImageError::Undecodable(format!("the image does not decode: {e}")),
+    })
+}
+
+/// Reads an image's header (nothing else): its format, declared size and decoded depth, refusing what is over
+/// the byte, pixel and side limits before any pixel is allocated. Returns the decoder, ready to decode.
+pub fn open(bytes: &[u8]) -> Result<(Header, impl ImageDecoder + '_), ImageError> {
     if bytes.len() as u64 > MAX_BYTES {
         return Err(ImageError::TooLarge(format!(
             "{} bytes is over the {} MiB limit for an image",
@@ -108,20 +158,23 @@ pub fn decode(bytes: &[u8]) -> Result<(&'static str, DynamicImage), ImageError> 
     if width == 0 || height == 0 {
         return Err(ImageError::Undecodable(format!("the {format} image declares {width}x{height} pixels")));
     }
-    let image = DynamicImage::from_decoder(decoder).map_err(|e| match e {
-        image::ImageError::Limits(_) => {
-            ImageError::TooLarge(format!("the {format} image is over the size limits: {e}"))
-        }
-        e => undecodable(e),
-    })?;
-    Ok((format, image))
+    let color = decoder.color_type();
+    Ok((Header { format, width, height, color }, decoder))
 }
 
 /// Decodes and measures an image.
 pub fn facts(bytes: &[u8]) -> Result<Facts, ImageError> {
-    let (format, image) = decode(bytes)?;
+    native(|work| facts_metered(bytes, work))
+}
+
+/// [`facts`], charging `work` for the decode and the measurements before either runs.
+pub fn facts_metered(bytes: &[u8], work: &mut Work) -> Result<Facts, ImageError> {
+    let (header, decoder) = open(bytes)?;
+    work.charge(header.decode())?;
+    work.charge(header.measure())?;
+    let image = decode_pixels(&header, decoder)?;
     let sha256 = hex::encode(Sha256::digest(bytes));
-    Ok(measure(format, &image, sha256))
+    Ok(measure(header.format, &image, sha256))
 }
 
 /// Measures a decoded image. Transparent pixels count as composited over white, as the image would be seen on a
@@ -186,12 +239,23 @@ fn pixel_brightness(r: u8, g: u8, b: u8) -> f32 {
     (0.241 * r * r + 0.691 * g * g + 0.068 * b * b).sqrt() / 255.0
 }
 
-/// The RGB pixels with any alpha composited over white.
-fn on_white(image: &DynamicImage) -> Vec<u8> {
-    if !image.color().has_alpha() {
-        return image.to_rgb8().into_raw();
+/// The RGB pixels with any alpha composited over white. An 8-bit RGB image is lent as it is and an 8-bit RGBA
+/// one read in place, so at the pixel cap the measurements hold no second copy (see [`cost::Header::measure`]).
+fn on_white(image: &DynamicImage) -> std::borrow::Cow<'_, [u8]> {
+    if let Some(rgb) = image.as_rgb8() {
+        return std::borrow::Cow::Borrowed(rgb.as_raw());
     }
-    let rgba = image.to_rgba8();
+    if !image.color().has_alpha() {
+        return std::borrow::Cow::Owned(image.to_rgb8().into_raw());
+    }
+    let converted;
+    let rgba = match image.as_rgba8() {
+        Some(rgba) => rgba,
+        None => {
+            converted = image.to_rgba8();
+            &converted
+        }
+    };
     let mut out = Vec::with_capacity(rgba.len() / 4 * 3);
     for px in rgba.as_raw().chunks_exact(4) {
         let alpha = u32::from(px[3]);
@@ -199,7 +263,7 @@ fn on_white(image: &DynamicImage) -> Vec<u8> {
             out.push(((u32::from(c) * alpha + 255 * (255 - alpha) + 127) / 255) as u8);
         }
     }
-    out
+    std::borrow::Cow::Owned(out)
 }
 
 /// numpy's default (linear) percentile over the binned values.
@@ -287,11 +351,38 @@ pub enum Encoding {
 
 /// Scales the image to fit inside `max_width` x `max_height` (never enlarging it) and encodes it.
 pub fn resize(bytes: &[u8], max_width: u32, max_height: u32, encoding: Encoding) -> Result<Vec<u8>, ImageError> {
+    native(|work| resize_metered(bytes, max_width, max_height, encoding, work))
+}
+
+/// [`resize`], charging `work` for the decode, the resize and the encoding, each priced from the header before
+/// it runs (a 16-bit 8000x8000 PNG asks for about 2 GiB here, and is refused before decoding).
+pub fn resize_metered(
+    bytes: &[u8],
+    max_width: u32,
+    max_height: u32,
+    encoding: Encoding,
+    work: &mut Work,
+) -> Result<Vec<u8>, ImageError> {
     if max_width == 0 || max_height == 0 {
         return Err(ImageError::Undecodable(format!("cannot fit an image into {max_width}x{max_height} pixels")));
     }
-    let (_, mut image) = decode(bytes)?;
-    if image.width() > max_width || image.height() > max_height {
+    let (header, decoder) = open(bytes)?;
+    let shrink = header.width > max_width || header.height > max_height;
+    // The output is at most the box and at most the image (resize keeps the aspect ratio and never enlarges).
+    let (out_width, out_height) =
+        if shrink { (max_width.min(header.width), max_height.min(header.height)) } else { (header.width, header.height) };
+    let format = match encoding {
+        Encoding::Png => "png",
+        Encoding::Jpeg(_) => "jpeg",
+        Encoding::WebP => "webp",
+    };
+    work.charge(header.decode())?;
+    if shrink {
+        work.charge(header.resize(out_width, out_height))?;
+    }
+    work.charge(header.encode(out_width, out_height, format))?;
+    let mut image = decode_pixels(&header, decoder)?;
+    if shrink {
         image = image.resize(max_width, max_height, FilterType::Lanczos3);
     }
     let mut out = Cursor::new(Vec::new());
@@ -299,7 +390,7 @@ pub fn resize(bytes: &[u8], max_width: u32, max_height: u32, encoding: Encoding)
         Encoding::Png => image.write_to(&mut out, ImageFormat::Png),
         Encoding::Jpeg(quality) => {
             // JPEG has no alpha: composite over white as everywhere else.
-            let rgb = image::RgbImage::from_raw(image.width(), image.height(), on_white(&image)).unwrap_or_default();
+            let rgb = image::RgbImage::from_raw(image.width(), image.height(), on_white(&image).into_owned()).unwrap_or_default();
             let encoder = image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, quality.clamp(1, 100));
             rgb.write_with_encoder(encoder)
         }

@@ -2,6 +2,7 @@
 //! tokenizers, and an [`engine`] that loads each once per host and batches calls from every plugin instance.
 
 pub mod engine;
+pub mod preprocess;
 pub mod registry;
 
 use serde::Serialize;

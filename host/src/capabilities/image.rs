@@ -1,6 +1,11 @@
 //! `aigc:plugin/image`: decoding and measuring raster images in the host, off the async workers. An item's file
 //! is read and measured here, so its bytes never cross into the plugin; within a clean run each distinct blob is
 //! measured once (see [`RunImages`](crate::image::groups::RunImages)).
+//!
+//! Every call is metered host work ([`HostState::host_work`]): decoding, measuring, resizing and encoding are
+//! priced from the image's header (dimensions, colour type, bit depth) and charged before they run, so an image
+//! that would need gigabytes is a `limit` error before a pixel is decoded. Facts already measured in this run
+//! cost nothing.
 
 use std::sync::Arc;
 
@@ -14,7 +19,7 @@ use crate::store::Dataset;
 impl From<ImageError> for Error {
     fn from(error: ImageError) -> Self {
         match error {
-            ImageError::TooLarge(m) => Error::Limit(m),
+            ImageError::TooLarge(m) | ImageError::Stopped(m) => Error::Limit(m),
             ImageError::Undecodable(m) => Error::Invalid(m),
         }
     }
@@ -54,18 +59,6 @@ impl From<groups::Member> for SimilarImage {
     }
 }
 
-/// Runs CPU-heavy image work on the blocking pool, booked as host time.
-async fn blocking<T: Send + 'static>(
-    state: &mut HostState,
-    work: impl FnOnce() -> Result<T, Error> + Send + 'static,
-) -> Result<T, Error> {
-    state
-        .timed(async {
-            tokio::task::spawn_blocking(work).await.map_err(|e| Error::Other(format!("image work failed: {e}")))?
-        })
-        .await
-}
-
 impl HostState {
     fn image_dataset(&self) -> Result<Arc<Dataset>, Error> {
         self.ctx
@@ -74,10 +67,14 @@ impl HostState {
             .ok_or_else(|| Error::Denied("this run lends no dataset; measure bytes with `measure`".into()))
     }
 
-    async fn file_facts_inner(&mut self, item_id: String, file: String) -> Result<Facts, Error> {
-        let dataset = self.image_dataset()?;
+    async fn file_facts_inner(&mut self, item_id: String, file: String) -> wasmtime::Result<Result<Facts, Error>> {
+        let dataset = match self.image_dataset() {
+            Ok(d) => d,
+            Err(e) => return Ok(Err(e)),
+        };
         let shared = self.ctx.images.clone().unwrap_or_default();
-        blocking(self, move || {
+        let what = format!("image `{file}` of item `{item_id}`");
+        self.host_work(what, move |work| {
             let item = dataset
                 .get(&item_id)
                 .map_err(super::store_error)?
@@ -89,7 +86,7 @@ impl HostState {
                 .ok_or_else(|| Error::NotFound(format!("item `{item_id}` has no file `{file}`")))?;
             let read = || groups::read_capped(&dataset, &item_id, &file, info.size);
             let facts = shared
-                .facts_of(&info.sha256, read)
+                .facts_of(&info.sha256, read, work)
                 .map_err(|e| Error::from(e).named(&format!("file `{file}` of item `{item_id}`")))?;
             Ok(Facts::from(facts.as_ref()))
         })
@@ -137,11 +134,13 @@ impl Error {
 
 impl Host for HostState {
     async fn measure_file(&mut self, item_id: String, file: String) -> wasmtime::Result<Result<Facts, Error>> {
-        Ok(self.file_facts_inner(item_id, file).await)
+        self.file_facts_inner(item_id, file).await
     }
 
     async fn measure(&mut self, image: Vec<u8>) -> wasmtime::Result<Result<Facts, Error>> {
-        Ok(blocking(self, move || image::facts(&image).map(|f| Facts::from(&f)).map_err(Error::from)).await)
+        let what = format!("an image of {} bytes", image.len());
+        self.host_work(what, move |work| image::facts_metered(&image, work).map(|f| Facts::from(&f)).map_err(Error::from))
+            .await
     }
 
     async fn resize(
@@ -156,7 +155,11 @@ impl Host for HostState {
             Encoding::Jpeg(quality) => image::Encoding::Jpeg(quality),
             Encoding::Webp => image::Encoding::WebP,
         };
-        Ok(blocking(self, move || image::resize(&image, max_width, max_height, encoding).map_err(Error::from)).await)
+        let what = format!("resizing an image of {} bytes to fit {max_width}x{max_height}", image.len());
+        self.host_work(what, move |work| {
+            image::resize_metered(&image, max_width, max_height, encoding, work).map_err(Error::from)
+        })
+        .await
     }
 
     async fn similar(

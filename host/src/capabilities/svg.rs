@@ -1,5 +1,9 @@
 //! `aigc:plugin/svg`: SVG facts, rasters and shape statistics computed by [`crate::svg`], off the async
 //! workers. The `*-file` calls read an item's file here, so its bytes never cross into the plugin.
+//!
+//! Every call is metered host work ([`HostState::host_work`]): parsing and rendering are estimated and charged
+//! before they run, so an SVG that asks for minutes of filter work is a `limit` error, and a plugin looping on
+//! these calls spends its host-work budget. What the per-run caches below already hold costs nothing.
 
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
@@ -8,6 +12,7 @@ use crate::bindings::svg::{
     Analysis, AnalysisOptions, ColourUse, Facts, Hole, Host, Rect, Rgba, Shape, ShapeStats, TextElement,
 };
 use crate::bindings::types::Error;
+use crate::budget::Work;
 use crate::capabilities::RunContext;
 use crate::runtime::HostState;
 use crate::svg::{self, Limits, SvgError};
@@ -19,7 +24,7 @@ impl From<SvgError> for Error {
     fn from(error: SvgError) -> Self {
         match error {
             SvgError::Invalid(m) => Error::Invalid(m),
-            SvgError::Limit(m) => Error::Limit(m),
+            SvgError::Limit(m) | SvgError::Stopped(m) => Error::Limit(m),
         }
     }
 }
@@ -176,13 +181,24 @@ fn cached(key: &Key) -> Option<Result<Arc<svg::Analysis>, SvgError>> {
     recent().analyses.iter().find(|(k, _)| k == key).map(|(_, hit)| hit.clone())
 }
 
+/// Whether a result may be remembered for the rest of the run: everything the file itself decides (an analysis,
+/// invalid XML, over a cap), never work that was stopped for the caller's sake (time, spent budget).
+fn lasting<T>(result: &Result<T, SvgError>) -> bool {
+    !matches!(result, Err(SvgError::Stopped(_)))
+}
+
 /// Reads, checks and analyses an item's file, remembering the result (errors too) for the next rules, and the
 /// parsed document for rasters of the same file.
-fn analyze_stored(ctx: &RunContext, key: Key, o: &svg::AnalysisOptions) -> Result<Arc<svg::Analysis>, Error> {
+fn analyze_stored(
+    ctx: &RunContext,
+    key: Key,
+    o: &svg::AnalysisOptions,
+    work: &mut Work,
+) -> Result<Arc<svg::Analysis>, Error> {
     let limits = Limits::default();
     let source = Source::File { item: key.0.1.clone(), file: key.0.2.clone() };
     let bytes = read_source(ctx, source, &limits)?;
-    let (result, document) = match svg::analyze_document(&bytes, o, &limits) {
+    let (result, document) = match svg::analyze_document_metered(&bytes, o, &limits, work) {
         Ok((analysis, document)) => (Ok(Arc::new(analysis)), Some(Arc::new(document))),
         Err(e) => (Err(e), None),
     };
@@ -190,12 +206,14 @@ fn analyze_stored(ctx: &RunContext, key: Key, o: &svg::AnalysisOptions) -> Resul
     if let Some(document) = document {
         remember(&mut cache.documents, DOCUMENTS_CAP, key.0.clone(), document);
     }
-    remember(&mut cache.analyses, RECENT_CAP, key, result.clone());
+    if lasting(&result) {
+        remember(&mut cache.analyses, RECENT_CAP, key, result.clone());
+    }
     result.map_err(Error::from)
 }
 
 /// An item's file as a PNG: remembered, else rendered from a remembered parse, else read, parsed and rendered.
-fn raster_stored(ctx: &RunContext, key: RasterKey) -> Result<Arc<Vec<u8>>, Error> {
+fn raster_stored(ctx: &RunContext, key: RasterKey, work: &mut Work) -> Result<Arc<Vec<u8>>, Error> {
     let document = {
         let cache = recent();
         if let Some((_, png)) = cache.rasters.iter().find(|(k, _)| *k == key) {
@@ -206,10 +224,10 @@ fn raster_stored(ctx: &RunContext, key: RasterKey) -> Result<Arc<Vec<u8>>, Error
     let limits = Limits::default();
     let (size, background) = (key.1, key.2);
     let png = match document {
-        Some(document) => document.rasterize(size, background, &limits)?,
+        Some(document) => document.rasterize_metered(size, background, &limits, work)?,
         None => {
             let source = Source::File { item: key.0.1.clone(), file: key.0.2.clone() };
-            svg::rasterize(&read_source(ctx, source, &limits)?, size, background, &limits)?
+            svg::rasterize_metered(&read_source(ctx, source, &limits)?, size, background, &limits, work)?
         }
     };
     let png = Arc::new(png);
@@ -217,20 +235,28 @@ fn raster_stored(ctx: &RunContext, key: RasterKey) -> Result<Arc<Vec<u8>>, Error
     Ok(png)
 }
 
+/// How the host names an SVG in limit messages.
+fn named(source: &Source) -> String {
+    match source {
+        Source::Bytes(bytes) => format!("an SVG of {} bytes", bytes.len()),
+        Source::File { item, file } => format!("SVG `{file}` of item `{item}`"),
+    }
+}
+
 impl HostState {
-    /// Reads the source and runs `work` on the blocking pool, booked as host time.
+    /// Reads the source and runs `job` as metered host work (see [`crate::budget`]).
     async fn svg_work<T: Send + 'static>(
         &mut self,
         source: Source,
-        work: impl FnOnce(&[u8], &Limits) -> Result<T, SvgError> + Send + 'static,
-    ) -> Result<T, Error> {
+        job: impl FnOnce(&[u8], &Limits, &mut Work) -> Result<T, SvgError> + Send + 'static,
+    ) -> wasmtime::Result<Result<T, Error>> {
         let ctx = Arc::clone(&self.ctx);
-        let job = tokio::task::spawn_blocking(move || {
+        self.host_work(named(&source), move |work| {
             let limits = Limits::default();
             let bytes = read_source(&ctx, source, &limits)?;
-            work(&bytes, &limits).map_err(Error::from)
-        });
-        self.timed(job).await.unwrap_or_else(|e| Err(Error::Other(format!("SVG analysis stopped: {e}"))))
+            job(&bytes, &limits, work).map_err(Error::from)
+        })
+        .await
     }
 }
 
@@ -249,7 +275,7 @@ impl Host for HostState {
         size: u32,
         bg: Option<Rgba>,
     ) -> wasmtime::Result<Result<Vec<u8>, Error>> {
-        Ok(self.svg_work(Source::Bytes(svg), move |b, l| svg::rasterize(b, size, background(bg), l)).await)
+        self.svg_work(Source::Bytes(svg), move |b, l, w| svg::rasterize_metered(b, size, background(bg), l, w)).await
     }
 
     async fn rasterize_file(
@@ -259,20 +285,23 @@ impl Host for HostState {
         size: u32,
         bg: Option<Rgba>,
     ) -> wasmtime::Result<Result<Vec<u8>, Error>> {
+        let what = named(&Source::File { item: item.clone(), file: file.clone() });
         let key = (file_key(&self.ctx, &item, &file), size, background(bg));
         let ctx = Arc::clone(&self.ctx);
-        let job = tokio::task::spawn_blocking(move || raster_stored(&ctx, key));
-        let png = self.timed(job).await.unwrap_or_else(|e| Err(Error::Other(format!("SVG rendering stopped: {e}"))));
+        let png = self.host_work(what, move |work| raster_stored(&ctx, key, work)).await?;
         Ok(png.map(|png| png.to_vec()))
     }
 
     async fn describe(&mut self, svg: Vec<u8>) -> wasmtime::Result<Result<Facts, Error>> {
-        Ok(self.svg_work(Source::Bytes(svg), |b, l| svg::facts(b, l).map(Facts::from)).await)
+        self.svg_work(Source::Bytes(svg), |b, l, w| svg::facts_metered(b, l, w).map(Facts::from)).await
     }
 
     async fn analyze(&mut self, svg: Vec<u8>, o: AnalysisOptions) -> wasmtime::Result<Result<Analysis, Error>> {
         let o = options(o);
-        Ok(self.svg_work(Source::Bytes(svg), move |b, l| svg::analyze(b, &o, l).map(analysis)).await)
+        self.svg_work(Source::Bytes(svg), move |b, l, w| {
+            svg::analyze_document_metered(b, &o, l, w).map(|(a, _)| analysis(a))
+        })
+        .await
     }
 
     async fn analyze_file(
@@ -286,9 +315,9 @@ impl Host for HostState {
         let result = match cached(&key) {
             Some(hit) => hit.map_err(Error::from),
             None => {
+                let what = named(&Source::File { item, file });
                 let ctx = Arc::clone(&self.ctx);
-                let job = tokio::task::spawn_blocking(move || analyze_stored(&ctx, key, &o));
-                self.timed(job).await.unwrap_or_else(|e| Err(Error::Other(format!("SVG analysis stopped: {e}"))))
+                self.host_work(what, move |work| analyze_stored(&ctx, key, &o, work)).await?
             }
         };
         Ok(result.map(|a| analysis(svg::Analysis::clone(&a))))

@@ -5,6 +5,10 @@
 //! (connected components). The groups depend only on the dataset, never on the order items are judged in or on
 //! `--jobs`, which is what makes the verdicts deterministic.
 //!
+//! Memory: the index measures on every core, but each file's decode and measurements are priced from its header
+//! and reserved from the host's memory pool ([`crate::budget`]) before they run, so at the image cap (about
+//! 1 GiB of pixels and working copies each) the threads take turns instead of holding a gigabyte per core.
+//!
 //! Finding the close pairs without comparing all of them: two 64-bit hashes at most `d` bits apart agree exactly
 //! on at least one of `d + 1` disjoint pieces of the hash (pigeonhole), so only hashes that share a piece are
 //! compared (multi-index hashing). Identical hashes are merged first so a flat region of many equal hashes costs
@@ -14,6 +18,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};
 
 use super::{Facts, ImageError, phash};
+use crate::budget::{Meter, Work, WorkLimits};
 use crate::store::Dataset;
 
 /// The largest `max-distance` accepted: beyond about a quarter of the 64 bits unrelated images start to match.
@@ -225,18 +230,45 @@ pub struct RunImages {
 }
 
 impl RunImages {
-    /// The facts of a stored blob, measured once per run.
+    /// The facts of a stored blob, measured once per run (charged to `work` when measured here; free when
+    /// known). Work stopped for the caller's sake is not remembered: the next caller measures again.
     pub fn facts_of(
         &self,
         sha256: &str,
         read: impl FnOnce() -> Result<Vec<u8>, ImageError>,
+        work: &mut Work,
     ) -> Result<Arc<Facts>, ImageError> {
         if let Some(known) = self.lock_facts().get(sha256) {
             return known.clone();
         }
-        let measured = read().and_then(|bytes| super::facts(&bytes)).map(Arc::new);
-        self.lock_facts().insert(sha256.to_owned(), measured.clone());
+        let measured = read().and_then(|bytes| super::facts_metered(&bytes, work)).map(Arc::new);
+        if !matches!(measured, Err(ImageError::Stopped(_))) {
+            self.lock_facts().insert(sha256.to_owned(), measured.clone());
+        }
         measured
+    }
+
+    /// [`Self::facts_of`] for the index: a meter of its own per file under the default caps (the index is the
+    /// run's work, not one plugin call's), retried when it was only stopped (it waited too long for memory), so
+    /// that whether a file is measured never depends on what else was running.
+    fn index_facts_of(
+        &self,
+        sha256: &str,
+        what: String,
+        read: impl Fn() -> Result<Vec<u8>, ImageError>,
+    ) -> Result<Arc<Facts>, ImageError> {
+        let mut attempt = 0;
+        loop {
+            let meter = Meter::new(WorkLimits::default());
+            let mut work = meter.start(what.clone());
+            match self.facts_of(sha256, &read, &mut work) {
+                Err(ImageError::Stopped(message)) if attempt < INDEX_RETRIES => {
+                    tracing::debug!("duplicate index: {message}; trying again");
+                    attempt += 1;
+                }
+                other => return other,
+            }
+        }
     }
 
     fn lock_facts(&self) -> std::sync::MutexGuard<'_, HashMap<String, Result<Arc<Facts>, ImageError>>> {
@@ -289,7 +321,8 @@ impl RunImages {
                                 let bytes = read_capped(dataset, id, &file.name, file.size)?;
                                 if file.media_type == SVG_MEDIA_TYPE { rendered(&bytes) } else { Ok(bytes) }
                             };
-                            done.push((i, self.facts_of(&file.sha256, read).ok()));
+                            let what = format!("file `{}` of item `{id}`", file.name);
+                            done.push((i, self.index_facts_of(&file.sha256, what, read).ok()));
                         }
                     })
                 })
@@ -317,11 +350,16 @@ impl RunImages {
     }
 }
 
+/// Times the index measures a file again after its work was stopped (each try waits up to the per-call time
+/// limit for memory).
+const INDEX_RETRIES: u32 = 3;
+
 /// An SVG rendered on white as a PNG, with the SVG capability's safety caps.
 fn rendered(svg: &[u8]) -> Result<Vec<u8>, ImageError> {
     let white = crate::svg::Rgba { r: 255, g: 255, b: 255, a: 255 };
     crate::svg::rasterize(svg, SVG_RASTER, Some(white), &crate::svg::Limits::default()).map_err(|e| match e {
         crate::svg::SvgError::Limit(m) => ImageError::TooLarge(m),
+        crate::svg::SvgError::Stopped(m) => ImageError::Stopped(m),
         crate::svg::SvgError::Invalid(m) => ImageError::Undecodable(m),
     })
 }

@@ -81,6 +81,11 @@ fn every_format_decodes_and_broken_bytes_are_errors_not_panics() {
 /// A PNG whose header declares `w` x `h` pixels, followed by a little data; the CRCs are right, so only the size
 /// stops it.
 pub(crate) fn declared_png(w: u32, h: u32) -> Vec<u8> {
+    declared_png_as(w, h, 8, 2)
+}
+
+/// [`declared_png`] with the header's bit depth and colour type (2 RGB, 6 RGBA; 8 or 16 bits).
+pub(crate) fn declared_png_as(w: u32, h: u32, depth: u8, colour: u8) -> Vec<u8> {
     fn crc32(bytes: &[u8]) -> u32 {
         let mut crc = !0u32;
         for &b in bytes {
@@ -99,7 +104,7 @@ pub(crate) fn declared_png(w: u32, h: u32) -> Vec<u8> {
         out
     };
     let mut ihdr = [w.to_be_bytes(), h.to_be_bytes()].concat();
-    ihdr.extend_from_slice(&[8, 2, 0, 0, 0]);
+    ihdr.extend_from_slice(&[depth, colour, 0, 0, 0]);
     [
         b"\x89PNG\r\n\x1a\n".to_vec(),
         chunk(b"IHDR", &ihdr),
@@ -127,4 +132,35 @@ fn resize_fits_the_box_keeps_the_ratio_and_never_enlarges() {
     let same = facts(&resize(&bytes, 1000, 1000, Encoding::Png).unwrap()).unwrap();
     assert_eq!((same.width, same.height), (400, 200));
     assert!(resize(&bytes, 0, 10, Encoding::Png).is_err());
+}
+
+#[test]
+fn a_16_bit_image_at_the_pixel_cap_is_priced_by_its_depth_and_refused_before_decoding() {
+    use std::time::{Duration, Instant};
+    let deep = declared_png_as(8000, 8000, 16, 6);
+    let (header, _) = open(&deep).unwrap();
+    assert_eq!((header.width, header.height, header.bytes_per_pixel()), (8000, 8000, 8));
+    let started = Instant::now();
+    // 512 MB decoded plus a 512 MB resize buffer: over the per-call memory cap, refused from the header alone.
+    let resized = resize(&deep, 4000, 4000, Encoding::Png);
+    assert!(matches!(&resized, Err(ImageError::TooLarge(m)) if m.contains("MiB of host memory")), "{resized:?}");
+    let measured = facts(&deep);
+    assert!(matches!(&measured, Err(ImageError::TooLarge(m)) if m.contains("MiB of host memory")), "{measured:?}");
+    assert!(started.elapsed() < Duration::from_secs(1), "nothing was decoded: {:?}", started.elapsed());
+    // The same size at 8 bits fits the measurements' budget (the header passes; this PNG has no pixel data).
+    let shallow = facts(&declared_png(8000, 8000));
+    assert!(matches!(&shallow, Err(ImageError::Undecodable(_))), "{shallow:?}");
+}
+
+#[test]
+fn the_estimates_follow_what_each_step_allocates() {
+    let header = |w, h, color| Header { format: "png", width: w, height: h, color };
+    let rgb = header(1000, 1000, ::image::ColorType::Rgb8);
+    let rgba16 = header(1000, 1000, ::image::ColorType::Rgba16);
+    assert_eq!(rgb.decode().bytes, 3_000_000);
+    assert_eq!(rgba16.decode().bytes, 8_000_000);
+    assert!(rgba16.measure().bytes > rgb.measure().bytes);
+    // Shrinking to a large box keeps a full-width f32 buffer of the box's height; a small box does not.
+    assert!(rgb.resize(900, 900).bytes > 100 * rgb.resize(32, 32).bytes);
+    assert!(rgb.resize(32, 32).work > rgb.decode().work / 100, "the taps widen with the ratio");
 }

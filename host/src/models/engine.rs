@@ -10,16 +10,14 @@ use std::time::{Duration, Instant};
 use tch::{Device, Kind, Tensor};
 use tokio::sync::oneshot;
 
+use super::preprocess::{self, InputError};
 use super::registry::{ModelError, Registered, Registry, Task};
+use crate::budget::{Meter, Work as HostWork, WorkLimits};
 
 /// How long the worker waits for more requests once one arrived (less when every possible caller has asked).
 const BATCH_WINDOW: Duration = Duration::from_millis(3);
 /// Most rows (images or texts) in one forward pass.
 const MAX_BATCH: usize = 64;
-/// Largest encoded image a plugin may hand over.
-const MAX_IMAGE_BYTES: usize = 64 << 20;
-/// Largest decoded image, in pixels.
-const MAX_PIXELS: u64 = 64_000_000;
 
 /// Where models run.
 pub fn parse_device(text: &str) -> Result<Device, String> {
@@ -229,42 +227,54 @@ impl LoadedModel {
         answer.await.map_err(|_| "the model worker stopped".to_string())?
     }
 
-    /// Decodes, resizes and normalises encoded images into one `[N, 3, S, S]` tensor, on this thread.
+    /// Decodes, resizes and normalises encoded images into one `[N, 3, S, S]` tensor, on this thread, under a
+    /// meter of its own with the default caps (for callers outside a plugin's host call).
     pub fn preprocess(&self, images: &[Vec<u8>]) -> Result<Tensor, String> {
+        let meter = Meter::new(WorkLimits::default());
+        self.preprocess_metered(images, &mut meter.start("model input images")).map_err(|e| e.to_string())
+    }
+
+    /// [`Self::preprocess`], charging `work` for each image before it is decoded (see [`preprocess`]).
+    pub fn preprocess_metered(&self, images: &[Vec<u8>], work: &mut HostWork) -> Result<Tensor, InputError> {
         let spec = &self.registered.spec;
         let mut tensors = Vec::with_capacity(images.len());
         for (i, bytes) in images.iter().enumerate() {
-            tensors.push(preprocess_one(bytes, spec.image_size, &spec.mean, &spec.std).map_err(|e| format!("image {i}: {e}"))?);
+            let tensor = preprocess::image_tensor(bytes, spec.image_size, &spec.mean, &spec.std, work).map_err(|e| match e {
+                InputError::Invalid(m) => InputError::Invalid(format!("image {i}: {m}")),
+                InputError::Limit(m) => InputError::Limit(format!("image {i}: {m}")),
+            })?;
+            tensors.push(tensor);
+            work.check()?;
         }
-        Tensor::f_cat(&tensors, 0).map_err(|e| e.to_string())
+        Tensor::f_cat(&tensors, 0).map_err(|e| InputError::Invalid(e.to_string()))
     }
 
     fn tokenizer(&self) -> Result<&tokenizers::Tokenizer, String> {
         self.tokenizer.as_ref().ok_or_else(|| format!("model `{}` has no tokenizer: it takes no text", self.registered.name))
     }
 
-    /// Token ids, padded or cut to the model's context length, as `[N, L]` int64.
+    /// Token ids, padded or cut to the model's context length, as `[N, L]` int64, under a meter of its own.
     pub fn tokenize(&self, texts: &[String]) -> Result<Tensor, String> {
+        let meter = Meter::new(WorkLimits::default());
+        self.tokenize_metered(texts, &mut meter.start("model input texts")).map_err(|e| e.to_string())
+    }
+
+    /// [`Self::tokenize`], charging `work` first. Each text is cut to [`preprocess::text_bound`] bytes before it
+    /// is tokenized, so a 32 MiB text costs what its first few kilobytes do.
+    pub fn tokenize_metered(&self, texts: &[String], work: &mut HostWork) -> Result<Tensor, InputError> {
         let spec = &self.registered.spec;
-        let tokenizer = self.tokenizer()?;
+        let tokenizer = self.tokenizer().map_err(InputError::Invalid)?;
+        let bound = preprocess::text_bound(spec.context_length);
+        work.charge(preprocess::tokenize_cost(texts, bound))?;
         let mut rows = Vec::with_capacity(texts.len() * spec.context_length);
         for text in texts {
-            let encoding = tokenizer.encode(text.as_str(), true).map_err(|e| format!("tokenizing `{text}`: {e}"))?;
-            let mut ids: Vec<i64> = encoding.get_ids().iter().map(|&i| i64::from(i)).collect();
-            if ids.len() > spec.context_length {
-                // As CLIP does: cut, but keep the end token in the last slot (the text tower reads it there).
-                let last = ids[ids.len() - 1];
-                ids.truncate(spec.context_length);
-                if let Some(slot) = ids.last_mut() {
-                    *slot = last;
-                }
-            }
-            ids.resize(spec.context_length, i64::from(spec.pad_id));
-            rows.extend(ids);
+            let text = preprocess::bounded_text(text, bound);
+            let row = preprocess::token_row(tokenizer, text, spec.context_length, spec.pad_id).map_err(InputError::Invalid)?;
+            rows.extend(row);
         }
         Tensor::f_from_slice(&rows)
             .and_then(|t| t.f_view([texts.len() as i64, spec.context_length as i64]))
-            .map_err(|e| e.to_string())
+            .map_err(|e| InputError::Invalid(e.to_string()))
     }
 
     /// L2-normalised image embeddings.
@@ -343,38 +353,6 @@ impl LoadedModel {
     pub fn has_fixed_labels(&self) -> bool {
         self.registered.spec.task == Task::Classifier
     }
-}
-
-fn preprocess_one(bytes: &[u8], size: i64, mean: &[f64; 3], std: &[f64; 3]) -> Result<Tensor, String> {
-    if bytes.len() > MAX_IMAGE_BYTES {
-        return Err(format!("{} bytes is over the {} MiB limit", bytes.len(), MAX_IMAGE_BYTES >> 20));
-    }
-    let reader = image::ImageReader::new(std::io::Cursor::new(bytes)).with_guessed_format().map_err(|e| e.to_string())?;
-    let (w, h) = reader.into_dimensions().map_err(|e| format!("not an image this host decodes: {e}"))?;
-    if u64::from(w) * u64::from(h) > MAX_PIXELS {
-        return Err(format!("{w}x{h} pixels is over the {MAX_PIXELS}-pixel limit"));
-    }
-    let decoded = image::load_from_memory(bytes).map_err(|e| format!("not an image this host decodes: {e}"))?.to_rgba8();
-    let (w, h) = (i64::from(decoded.width()), i64::from(decoded.height()));
-    let mean = Tensor::from_slice(&[mean[0] as f32, mean[1] as f32, mean[2] as f32]).view([1, 3, 1, 1]);
-    let std = Tensor::from_slice(&[std[0] as f32, std[1] as f32, std[2] as f32]).view([1, 3, 1, 1]);
-    // The same libtorch kernel as `F.interpolate(mode="bilinear", align_corners=False, antialias=False)`.
-    // Transparent pixels are composited over white (icons and SVG renders have transparent backgrounds).
-    let rgba = Tensor::f_from_slice(decoded.as_raw())
-        .and_then(|t| t.f_view([h, w, 4]))
-        .and_then(|t| t.f_to_kind(Kind::Float))
-        .and_then(|t| t.f_div_scalar(255.0))
-        .map_err(|e| e.to_string())?;
-    let (rgb, alpha) = (rgba.narrow(2, 0, 3), rgba.narrow(2, 3, 1));
-    rgb.f_mul(&alpha)
-        .and_then(|t| t.f_add(&(1.0 - &alpha)))
-        .and_then(|t| t.f_permute([2, 0, 1]))
-        .and_then(|t| t.f_unsqueeze(0))
-        .and_then(|t| t.f_contiguous())
-        .and_then(|t| t.f_upsample_bilinear2d([size, size], false, None, None))
-        .and_then(|t| t.f_sub(&mean))
-        .and_then(|t| t.f_div(&std))
-        .map_err(|e| e.to_string())
 }
 
 fn normalise(t: &Tensor) -> Result<Tensor, String> {

@@ -6,7 +6,8 @@ use std::sync::{Arc, OnceLock};
 
 use resvg::usvg::{self, fontdb, roxmltree};
 
-use super::{Facts, Rect, Rgba, SvgError, TextElement};
+use super::{Facts, Rect, Rgba, SvgError, TextElement, cost};
+use crate::budget::Work;
 
 /// The caps on one SVG.
 #[derive(Debug, Clone)]
@@ -56,7 +57,9 @@ pub(super) struct Parsed {
     fonts_available: bool,
 }
 
-pub(super) fn parse(svg: &[u8], limits: &Limits) -> Result<Parsed, SvgError> {
+/// Parses and checks `svg`, charging `work` for each stage before it runs: the XML by its bytes, usvg's
+/// conversion by the elements and the text it lays out.
+pub(super) fn parse(svg: &[u8], limits: &Limits, work: &mut Work) -> Result<Parsed, SvgError> {
     if svg.len() > limits.max_bytes {
         return Err(SvgError::Limit(format!(
             "the SVG is {} bytes, over the host's cap of {} bytes",
@@ -67,6 +70,7 @@ pub(super) fn parse(svg: &[u8], limits: &Limits) -> Result<Parsed, SvgError> {
     if svg.starts_with(&[0x1f, 0x8b]) {
         return Err(SvgError::Invalid("compressed SVG (svgz) is not accepted; store it uncompressed".into()));
     }
+    work.charge(cost::xml(svg.len()))?;
     let text = std::str::from_utf8(svg)
         .map_err(|e| SvgError::Invalid(format!("the SVG is not UTF-8 text (at byte {})", e.valid_up_to())))?;
     let xml_options =
@@ -84,9 +88,10 @@ pub(super) fn parse(svg: &[u8], limits: &Limits) -> Result<Parsed, SvgError> {
     if root.tag_name().name() != "svg" {
         return Err(SvgError::Invalid(format!("the root element is <{}>, not <svg>", root.tag_name().name())));
     }
-    check_expansion(&doc, limits)?;
+    let expanded = check_expansion(&doc, limits)?;
     let (elements, images, external_refs) = census(&doc);
     let view_box = root.attribute("viewBox").and_then(view_box);
+    work.charge(cost::convert(&doc, expanded))?;
 
     let fontdb = fonts();
     let fonts_available = !fontdb.is_empty();
@@ -117,7 +122,8 @@ pub(super) fn parse(svg: &[u8], limits: &Limits) -> Result<Parsed, SvgError> {
 /// Refuses documents nested too deep or whose `<use>` references would expand past the caps. Each element's
 /// weight is itself plus its children plus, for `<use>`, what it references; cycles are refused here rather
 /// than left to the renderer.
-fn check_expansion(doc: &roxmltree::Document, limits: &Limits) -> Result<(), SvgError> {
+/// Returns the expanded element count.
+fn check_expansion(doc: &roxmltree::Document, limits: &Limits) -> Result<u64, SvgError> {
     let ids: HashMap<&str, roxmltree::Node> =
         doc.descendants().filter_map(|n| n.attribute("id").map(|id| (id, n))).collect();
     let mut memo: HashMap<roxmltree::NodeId, (u64, u32)> = HashMap::new();
@@ -130,7 +136,7 @@ fn check_expansion(doc: &roxmltree::Document, limits: &Limits) -> Result<(), Svg
         )));
     }
     debug_assert!(depth <= limits.max_depth);
-    Ok(())
+    Ok(weight)
 }
 
 fn href<'a>(node: &roxmltree::Node<'a, '_>) -> Option<&'a str> {
