@@ -4,15 +4,28 @@
 //! A model is read only from its item's own files (or the archive among them): a `.gltf` that names
 //! `../../etc/passwd` or `https://...` gets "not found", never the file system or the network. Every count has a
 //! cap ([`Limits`]) and every broken file a typed [`MeshError`]; nothing a model contains can panic the host.
+//!
+//! Reading is metered host work ([`crate::budget`]): every stage (reading the files, inflating archive entries,
+//! parsing the glTF JSON or scanning the OBJ text, reading the geometry, decoding each texture, computing facts)
+//! is estimated from what the headers declare and charged to a [`Work`] *before* it allocates, so a 2 KB glTF
+//! that declares 500 million indices, or an OBJ of ten million faces, is refused with a [`MeshError::Limit`]
+//! before anything is collected. The `*_with` functions take the caller's [`Work`] (a plugin's host call, one
+//! model of `aigc-host render`); the others meter themselves with the default caps.
 
 pub mod bundle;
+mod cost;
 pub mod facts;
+mod gltf_check;
 mod gltf_file;
 mod obj_file;
+mod obj_scan;
 pub mod scene;
+mod textures;
+mod zip_directory;
 
 use std::panic::AssertUnwindSafe;
 
+use crate::budget::{Meter, Work, WorkError, WorkLimits};
 pub use bundle::Bundle;
 pub use facts::Facts;
 pub use scene::{AlphaMode, Material, Primitive, Scene, Texture, Wrap};
@@ -68,7 +81,7 @@ pub enum MeshError {
     /// Valid, but uses something this host does not read (Draco compression, point or line primitives only).
     #[error("unsupported: {0}")]
     Unsupported(String),
-    /// A cap in [`Limits`] was reached; the message names it.
+    /// A cap in [`Limits`] or in the host-work budget was reached; the message names it.
     #[error("too large: {0}")]
     Limit(String),
     /// The dataset could not hand over the item's files.
@@ -89,6 +102,32 @@ impl MeshError {
             Self::Store(_) => "store",
         }
     }
+
+    /// The message without the kind.
+    pub fn message(&self) -> &str {
+        match self {
+            Self::NoModel(m)
+            | Self::Missing(m)
+            | Self::Truncated(m)
+            | Self::Malformed(m)
+            | Self::Unsupported(m)
+            | Self::Limit(m)
+            | Self::Store(m) => m,
+        }
+    }
+}
+
+impl From<WorkError> for MeshError {
+    /// Every refusal of the budget is a limit: over a per-call cap, out of time, or out of the plugin call's
+    /// budget (the runtime then stops the plugin on its own, from the meter).
+    fn from(error: WorkError) -> Self {
+        Self::Limit(error.to_string())
+    }
+}
+
+/// Work metered on its own, with the default caps, for callers that bring none (tests, fuzzing, exports).
+fn standalone(what: &str) -> Work {
+    Meter::new(WorkLimits::default()).start(what)
 }
 
 /// The formats [`load`] reads.
@@ -132,13 +171,24 @@ pub fn item_bundle(
     item: &crate::store::Item,
     limits: &Limits,
 ) -> Result<Bundle, MeshError> {
-    let total: u64 = item.files.iter().map(|f| f.size).sum();
+    item_bundle_with(dataset, item, limits, &mut standalone(&format!("the model of item `{}`", item.id)))
+}
+
+/// [`item_bundle`], charging the read (the sizes the store lists) to `work` before reading.
+pub fn item_bundle_with(
+    dataset: &crate::store::Dataset,
+    item: &crate::store::Item,
+    limits: &Limits,
+    work: &mut Work,
+) -> Result<Bundle, MeshError> {
+    let total = item.files.iter().fold(0u64, |sum, f| sum.saturating_add(f.size));
     if total > limits.total_bytes {
         return Err(MeshError::Limit(format!(
             "the item's files add up to {total} bytes; the limit is {}",
             limits.total_bytes
         )));
     }
+    cost::charge(work, || format!("reading the {} files of item `{}`", item.files.len(), item.id), cost::read(total))?;
     let mut files = Vec::with_capacity(item.files.len());
     for file in &item.files {
         let data =
@@ -147,21 +197,39 @@ pub fn item_bundle(
             })?;
         files.push((file.name.clone(), data));
     }
-    Bundle::new(files, limits)
+    work.check()?;
+    Bundle::new_with(files, limits, work)
 }
 
 /// Loads the model among `bundle`'s files (see [`Bundle::find_model`]).
 pub fn load(bundle: &Bundle, limits: &Limits) -> Result<Scene, MeshError> {
+    load_with(bundle, limits, &mut standalone("the model"))
+}
+
+/// [`load`], charging each stage to `work` before it runs.
+pub fn load_with(bundle: &Bundle, limits: &Limits, work: &mut Work) -> Result<Scene, MeshError> {
     let (path, format) = bundle.find_model()?;
     // The parsers index into buffers the file describes; a bug there must cost this model, not the process.
     let loaded = std::panic::catch_unwind(AssertUnwindSafe(|| match format {
-        Format::Gltf | Format::Glb => gltf_file::load(bundle, &path, format, limits),
-        Format::Obj => obj_file::load(bundle, &path, limits),
+        Format::Gltf | Format::Glb => gltf_file::load(bundle, &path, format, limits, work),
+        Format::Obj => obj_file::load(bundle, &path, limits, work),
     }));
     loaded.unwrap_or_else(|_| Err(MeshError::Malformed(format!("`{path}` could not be parsed"))))
 }
 
 /// Loads a model and computes its facts in one step.
 pub fn facts(bundle: &Bundle, limits: &Limits) -> Result<Facts, MeshError> {
-    load(bundle, limits).map(|scene| Facts::of(&scene))
+    facts_with(bundle, limits, &mut standalone("the model"))
+}
+
+/// [`facts`], charging each stage to `work` before it runs.
+pub fn facts_with(bundle: &Bundle, limits: &Limits, work: &mut Work) -> Result<Facts, MeshError> {
+    let scene = load_with(bundle, limits, work)?;
+    let (vertices, faces) = (scene.vertex_count() as u64, scene.face_count() as u64);
+    cost::charge(
+        work,
+        || format!("measuring `{}` ({vertices} vertices, {faces} faces)", scene.model_path),
+        cost::facts(vertices, faces),
+    )?;
+    Ok(Facts::of(&scene))
 }

@@ -1,35 +1,70 @@
 //! `aigc:plugin/mesh`: facts about the model in a dataset item. The host reads the item's files and parses the
-//! model off the async workers; the plugin gets only the numbers.
+//! model as metered host work ([`HostState::host_work`]): reading, parsing, decoding textures and measuring are
+//! each estimated from the model's headers and charged before they run (see [`crate::mesh`]), so a model that
+//! declares more than a host call may do gets a `limit` error, and the plugin only ever gets the numbers.
 
 use crate::bindings::mesh::{Bounds, Host, ModelFacts as Facts, TextureInfo};
 use crate::bindings::types::Error;
+use crate::budget::{Work, WorkError};
 use crate::mesh::{self, Limits, MeshError};
 use crate::runtime::HostState;
+use crate::store::Dataset;
+
+/// Most characters of a plugin-given item id repeated in a message.
+const SHOWN_ID: usize = 120;
 
 impl Host for HostState {
     async fn facts(&mut self, id: String) -> wasmtime::Result<Result<Facts, Error>> {
         let dataset = self.ctx.dataset.clone().ok_or_else(|| wasmtime::Error::msg("this run lends no dataset"))?;
-        let work = async move {
-            tokio::task::spawn_blocking(move || {
-                let item = match dataset.get(&id) {
-                    Ok(Some(item)) => item,
-                    Ok(None) => return Err(Error::NotFound(format!("no item `{id}`"))),
-                    Err(e) => return Err(super::store_error(e)),
-                };
-                if !mesh::is_model_item(&item) {
-                    return Err(Error::NotFound(format!("item `{id}` holds no .glb, .gltf, .obj or .zip file")));
-                }
-                let limits = Limits::default();
-                mesh::item_bundle(&dataset, &item, &limits)
-                    .and_then(|bundle| mesh::facts(&bundle, &limits))
-                    .map(Facts::from)
-                    .map_err(to_wit)
-            })
-            .await
-            .unwrap_or_else(|e| Err(Error::Other(format!("reading the model failed: {e}"))))
-        };
-        Ok(self.timed(work).await)
+        let shown: String = id.chars().take(SHOWN_ID).collect();
+        let outcome = self.host_work(format!("the model of item `{shown}`"), move |work| measure(&dataset, &id, work)).await?;
+        Ok(outcome.map(Facts::from).map_err(Failure::into_wit))
     }
+}
+
+/// Why `mesh.facts` gave no facts.
+enum Failure {
+    NoItem(String),
+    Store(crate::store::StoreError),
+    Mesh(MeshError),
+}
+
+impl From<WorkError> for Failure {
+    fn from(error: WorkError) -> Self {
+        Self::Mesh(MeshError::from(error))
+    }
+}
+
+impl From<MeshError> for Failure {
+    fn from(error: MeshError) -> Self {
+        Self::Mesh(error)
+    }
+}
+
+impl Failure {
+    fn into_wit(self) -> Error {
+        match self {
+            Self::NoItem(m) => Error::NotFound(m),
+            Self::Store(e) => super::store_error(e),
+            Self::Mesh(e) => to_wit(e),
+        }
+    }
+}
+
+/// The facts of item `id`'s model, every stage charged to `work`.
+fn measure(dataset: &Dataset, id: &str, work: &mut Work) -> Result<mesh::Facts, Failure> {
+    let item = match dataset.get(id) {
+        Ok(Some(item)) => item,
+        Ok(None) => return Err(Failure::NoItem(format!("no item `{id}`"))),
+        Err(e) => return Err(Failure::Store(e)),
+    };
+    if !mesh::is_model_item(&item) {
+        return Err(Failure::NoItem(format!("item `{id}` holds no .glb, .gltf, .obj or .zip file")));
+    }
+    let limits = Limits::default();
+    let bundle = mesh::item_bundle_with(dataset, &item, &limits, work)?;
+    work.check()?;
+    Ok(mesh::facts_with(&bundle, &limits, work)?)
 }
 
 fn to_wit(error: MeshError) -> Error {
@@ -38,19 +73,7 @@ fn to_wit(error: MeshError) -> Error {
         MeshError::Limit(m) => Error::Limit(m),
         MeshError::Store(m) => Error::Other(m),
         // "truncated: ...": the kind leads so a plugin can group on it.
-        other => Error::Invalid(format!("{}: {}", other.kind(), detail(&other))),
-    }
-}
-
-fn detail(error: &MeshError) -> &str {
-    match error {
-        MeshError::NoModel(m)
-        | MeshError::Missing(m)
-        | MeshError::Truncated(m)
-        | MeshError::Malformed(m)
-        | MeshError::Unsupported(m)
-        | MeshError::Limit(m)
-        | MeshError::Store(m) => m,
+        other => Error::Invalid(format!("{}: {}", other.kind(), other.message())),
     }
 }
 

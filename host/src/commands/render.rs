@@ -13,6 +13,7 @@
 //! replaces an item, so views already stored stay as they are.
 
 use std::process::ExitCode;
+use std::sync::Arc;
 use std::time::Instant;
 
 use anyhow::Context;
@@ -20,6 +21,7 @@ use rayon::prelude::*;
 use serde::Serialize;
 use serde_json::json;
 
+use crate::budget::{Cost, Meter, Work, WorkLimits};
 use crate::cli::RenderArgs;
 use crate::mesh::{self, Limits};
 use crate::progress::Progress;
@@ -28,6 +30,19 @@ use crate::store::{Dataset, Item, NewFile, NewItem};
 
 /// Most random views per model.
 const MAX_VIEWS: u32 = 1000;
+/// Views of a model drawn, then stored, together: their PNGs are held until they are stored.
+const BATCH: usize = 16;
+
+/// The host-work limits of the command. Models come from crawls, so reading one is held to the caps a plugin's
+/// `mesh.facts` is; each view is a host call of its own under the same caps. The user chooses how many views
+/// and how large, so there is no budget over all of them, and the frame buffers of a batch at the chosen size
+/// come on top of the per-call memory cap (the process-wide pool still bounds them all).
+fn work_limits(args: &RenderArgs) -> WorkLimits {
+    let defaults = WorkLimits::default();
+    let frames = render::cost::frame_bytes(args.size) * args.jobs.clamp(1, BATCH) as u64
+        + render::cost::png_bytes(args.size) * BATCH as u64;
+    WorkLimits { plugin_work: u64::MAX, call_bytes: defaults.call_bytes.saturating_add(frames), ..defaults }
+}
 
 #[derive(Debug, Serialize)]
 struct Summary {
@@ -75,12 +90,13 @@ pub fn render(args: &RenderArgs, quiet: bool) -> anyhow::Result<ExitCode> {
         bar.update(0, Some(models.len() as u64), "");
     }
     let limits = Limits::default();
+    let meter = Meter::new(work_limits(args));
     let started = Instant::now();
     let outcomes: Vec<Outcome> = pool.install(|| {
         models
             .par_iter()
             .map(|item| {
-                let outcome = render_model(&dataset, item, args, &limits);
+                let outcome = render_model(&dataset, item, args, &limits, &meter);
                 if let Some(bar) = &progress {
                     bar.inc(1);
                 }
@@ -121,7 +137,9 @@ pub fn render(args: &RenderArgs, quiet: bool) -> anyhow::Result<ExitCode> {
         super::print_json(&summary)?;
     } else {
         for e in &summary.errors {
-            eprintln!("model {} ({}): {}", e.item, e.title.as_deref().unwrap_or("untitled"), e.error);
+            // Titles and the file names inside errors come from crawlers: escaped.
+            let title = crate::plugin_text::line(e.title.as_deref().unwrap_or("untitled"));
+            eprintln!("model {} ({title}): {}", e.item, crate::plugin_text::text(&e.error));
         }
         eprintln!(
             "rendered {} views of {} models in {:.1}s ({:.1} views/s); {} already rendered, {} failed",
@@ -159,7 +177,7 @@ pub fn source_key(model_id: &str, view: &View) -> String {
     format!("render:{model_id}:{}:{:03}", view.set.as_str(), view.index)
 }
 
-fn render_model(dataset: &Dataset, item: &Item, args: &RenderArgs, limits: &Limits) -> Outcome {
+fn render_model(dataset: &Dataset, item: &Item, args: &RenderArgs, limits: &Limits, meter: &Arc<Meter>) -> Outcome {
     let failed = |kind: &str, error: String| {
         Outcome::Failed(ModelError { item: item.id.clone(), title: item.title.clone(), kind: kind.to_string(), error })
     };
@@ -174,35 +192,83 @@ fn render_model(dataset: &Dataset, item: &Item, args: &RenderArgs, limits: &Limi
     if missing.is_empty() {
         return Outcome::Skipped;
     }
-    let scene = match mesh::item_bundle(dataset, item, limits).and_then(|bundle| mesh::load(&bundle, limits)) {
-        Ok(scene) => scene,
-        Err(e) => return failed(e.kind(), e.to_string()),
+    // One host call for the model: reading and normalising it, and the memory its batches of views hold.
+    let mut work = meter.start(format!("the model of item `{}`", item.id));
+    let normalised = match prepare(dataset, item, limits, &missing, args, &mut work) {
+        Ok(normalised) => normalised,
+        Err((kind, error)) => return failed(kind, error),
     };
-    let normalised = match Normalised::new(&scene) {
-        Ok(n) => n,
-        Err(e) => return failed("no-faces", e.to_string()),
-    };
-    drop(scene);
-    let drawn: Result<Vec<NewItem>, render::RenderError> =
-        missing.par_iter().map(|view| render_item(item, &normalised, view, args)).collect();
-    let items = match drawn {
-        Ok(items) => items,
-        Err(e) => return failed("render", e.to_string()),
-    };
-    match dataset.put_items(None, &items) {
-        Ok(outcomes) => {
-            let mut created = 0;
-            for outcome in outcomes {
-                match outcome {
-                    Ok(o) if o.created => created += 1,
-                    Ok(_) => {}
-                    Err(e) => return failed("store", e.to_string()),
+    let mut created = 0;
+    for batch in missing.chunks(BATCH) {
+        let drawn: Result<Vec<NewItem>, render::RenderError> = batch
+            .par_iter()
+            .map(|view| {
+                // Each view is a host call of its own: charged, and given up past the time limit.
+                let mut view_work = meter.start(format!("view {} {:03} of item `{}`", view.set.as_str(), view.index, item.id));
+                let cost = render::cost::view(&normalised, view, args.size);
+                view_work.charge(Cost::work(cost.work)).map_err(|e| render::RenderError::Limit(e.to_string()))?;
+                render_item(item, &normalised, view, args, &view_work)
+            })
+            .collect();
+        let items = match drawn {
+            Ok(items) => items,
+            Err(e @ render::RenderError::Limit(_)) => return failed("too-large", e.to_string()),
+            Err(e) => return failed("render", e.to_string()),
+        };
+        match dataset.put_items(None, &items) {
+            Ok(outcomes) => {
+                for outcome in outcomes {
+                    match outcome {
+                        Ok(o) if o.created => created += 1,
+                        Ok(_) => {}
+                        Err(e) => return failed("store", e.to_string()),
+                    }
                 }
             }
-            Outcome::Rendered(created)
+            Err(e) => return failed("store", e.to_string()),
         }
-        Err(e) => failed("store", e.to_string()),
     }
+    drop(work);
+    Outcome::Rendered(created)
+}
+
+/// The model read and normalised, every stage charged to `work` first, with the memory of a batch of views
+/// reserved and every view's cost checked against the per-call cap before any is drawn. Err: (kind, message).
+fn prepare(
+    dataset: &Dataset,
+    item: &Item,
+    limits: &Limits,
+    views: &[View],
+    args: &RenderArgs,
+    work: &mut Work,
+) -> Result<Normalised, (&'static str, String)> {
+    let too_large = |e: crate::budget::WorkError| ("too-large", format!("too large: {e}"));
+    let scene = mesh::item_bundle_with(dataset, item, limits, work)
+        .and_then(|bundle| mesh::load_with(&bundle, limits, work))
+        .map_err(|e| (e.kind(), e.to_string()))?;
+    work.charge(render::cost::normalise(scene.vertex_count() as u64, scene.face_count() as u64)).map_err(too_large)?;
+    let normalised = Normalised::new(&scene).map_err(|e| ("no-faces", e.to_string()))?;
+    drop(scene);
+    let batch = views.len().min(BATCH) as u64;
+    let parallel = batch.min(args.jobs.max(1) as u64);
+    let held = render::cost::frame_bytes(args.size) * parallel + render::cost::png_bytes(args.size) * batch;
+    work.charge(Cost::new(0, held)).map_err(too_large)?;
+    let limit = work_limits(args).call_work;
+    if let Some(worst) = views.iter().map(|v| render::cost::view(&normalised, v, args.size).work).max()
+        && worst > limit
+    {
+        return Err((
+            "too-large",
+            format!(
+                "too large: drawing a view of {} triangles would take about {:.1} s of host work; the host's limit \
+                 per call is {:.1} s",
+                normalised.triangles,
+                worst as f64 / crate::budget::UNITS_PER_SECOND as f64,
+                limit as f64 / crate::budget::UNITS_PER_SECOND as f64
+            ),
+        ));
+    }
+    Ok(normalised)
 }
 
 fn render_item(
@@ -210,8 +276,9 @@ fn render_item(
     scene: &Normalised,
     view: &View,
     args: &RenderArgs,
+    work: &Work,
 ) -> Result<NewItem, render::RenderError> {
-    let png = render::render_png(scene, view, args.size)?;
+    let png = render::render_png_with(scene, view, args.size, work)?;
     let metadata = json!({
         "set": view.set.as_str(),
         "view": view.index,
@@ -226,7 +293,8 @@ fn render_item(
             "azimuth_deg": view.azimuth_deg,
         },
     });
-    let title = model.title.as_deref().unwrap_or(&model.id);
+    // Cut so the view's title stays within the store's title limit whatever the model's title.
+    let title = crate::plugin_text::cap(model.title.as_deref().unwrap_or(&model.id), 1024);
     Ok(NewItem {
         source_key: source_key(&model.id, view),
         category: model.category.clone(),

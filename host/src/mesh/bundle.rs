@@ -1,20 +1,25 @@
 //! The files one model may be read from: an item's own files, with any zip archive among them opened in place.
 //! References inside a model (glTF buffer and image URIs, OBJ `mtllib` and texture names) resolve only here.
+//!
+//! Item files are shared, never copied ([`Arc`]); an archive entry is inflated when first asked for, after its
+//! declared size is checked against the caps and charged, and never past that size.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::io::{Cursor, Read};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
-use super::{Format, Limits, MeshError};
+use super::{Format, Limits, MeshError, cost, zip_directory};
+use crate::budget::Work;
 
 type Archive = zip::ZipArchive<Cursor<Vec<u8>>>;
 
 enum Entry {
-    Bytes(Vec<u8>),
-    /// Entry `index` of archive `archive`, read when asked for.
+    Bytes(Arc<Vec<u8>>),
+    /// Entry `index` of archive `archive`, read when asked for; `size` is what its header declares.
     Zipped {
         archive: usize,
         index: usize,
+        size: u64,
     },
 }
 
@@ -35,18 +40,33 @@ impl Bundle {
     /// A bundle of `(name, bytes)` files; every `.zip` among them is opened and its entries added under their own
     /// paths (an archive inside an archive is not opened).
     pub fn new(files: Vec<(String, Vec<u8>)>, limits: &Limits) -> Result<Self, MeshError> {
+        Self::new_with(files, limits, &mut super::standalone("the model's files"))
+    }
+
+    /// [`Bundle::new`], charging each archive's directory to `work` before it is parsed.
+    pub fn new_with(files: Vec<(String, Vec<u8>)>, limits: &Limits, work: &mut Work) -> Result<Self, MeshError> {
         let mut bundle = Self { entries: BTreeMap::new(), archives: Vec::new(), limits: limits.clone() };
         for (name, data) in files {
             if name.to_ascii_lowercase().ends_with(".zip") {
-                bundle.add_archive(&name, data)?;
+                bundle.add_archive(&name, data, work)?;
             } else if let Some(path) = normalise(&name) {
-                bundle.entries.insert(path, Entry::Bytes(data));
+                bundle.entries.insert(path, Entry::Bytes(Arc::new(data)));
             }
         }
         Ok(bundle)
     }
 
-    fn add_archive(&mut self, name: &str, data: Vec<u8>) -> Result<(), MeshError> {
+    fn add_archive(&mut self, name: &str, data: Vec<u8>, work: &mut Work) -> Result<(), MeshError> {
+        // The count the archive declares is checked and charged before the `zip` crate reads its directory.
+        if let Some(declared) = zip_directory::declared_entries(&data) {
+            if declared > self.limits.archive_entries as u64 {
+                return Err(MeshError::Limit(format!(
+                    "`{name}` declares {declared} entries; the limit is {}",
+                    self.limits.archive_entries
+                )));
+            }
+            cost::charge(work, || format!("opening `{name}` ({declared} entries)"), cost::zip_directory(declared))?;
+        }
         let mut archive = zip::ZipArchive::new(Cursor::new(data))
             .map_err(|e| MeshError::Malformed(format!("`{name}` is not a readable zip archive ({e})")))?;
         if archive.len() > self.limits.archive_entries {
@@ -62,13 +82,14 @@ impl Bundle {
             if entry.is_dir() || entry.encrypted() {
                 continue;
             }
+            let size = entry.size();
             let Ok(raw) = entry.name().map(|n| n.to_string()) else { continue };
             // macOS resource forks shadow real files with junk of the same name.
             if raw.starts_with("__MACOSX/") || raw.rsplit('/').next().is_some_and(|n| n.starts_with("._")) {
                 continue;
             }
             if let Some(path) = normalise(&raw) {
-                self.entries.entry(path).or_insert(Entry::Zipped { archive: slot, index });
+                self.entries.entry(path).or_insert(Entry::Zipped { archive: slot, index, size });
             }
         }
         self.archives.push(Mutex::new(archive));
@@ -80,8 +101,10 @@ impl Bundle {
         self.entries.keys().map(String::as_str)
     }
 
-    /// The bytes at `path` (normalised), read from its archive if it is in one, within the per-file cap.
-    pub fn read(&self, path: &str) -> Result<Vec<u8>, MeshError> {
+    /// The bytes at `path` (normalised): an item file as it is, or an archive entry inflated (its declared size
+    /// checked against the per-file cap and charged to `work` first; an entry that inflates past its declared
+    /// size is refused, so a lying header cannot outgrow its charge).
+    pub fn read(&self, path: &str, work: &mut Work) -> Result<Arc<Vec<u8>>, MeshError> {
         let key =
             normalise(path).ok_or_else(|| MeshError::Missing(format!("`{path}` is not a path inside the item")))?;
         match self.entries.get(&key) {
@@ -90,26 +113,28 @@ impl Bundle {
                 if data.len() as u64 > self.limits.file_bytes {
                     return Err(self.too_big(path));
                 }
-                Ok(data.clone())
+                Ok(Arc::clone(data))
             }
-            Some(Entry::Zipped { archive, index }) => {
-                let mut archive = self.archives[*archive].lock().unwrap_or_else(|p| p.into_inner());
-                let entry = archive
-                    .by_index(*index)
-                    .map_err(|e| MeshError::Malformed(format!("cannot read `{path}` from the archive ({e})")))?;
-                if entry.size() > self.limits.file_bytes {
+            Some(&Entry::Zipped { archive, index, size }) => {
+                if size > self.limits.file_bytes {
                     return Err(self.too_big(path));
                 }
-                let mut data = Vec::with_capacity(entry.size().min(64 << 20) as usize);
-                // The header's size may lie (a zip bomb); `take` holds the cap whatever it says.
+                cost::charge(work, || format!("inflating `{path}` ({size} bytes)"), cost::inflate(size))?;
+                let mut archive = self.archives[archive].lock().unwrap_or_else(|p| p.into_inner());
+                let entry = archive
+                    .by_index(index)
+                    .map_err(|e| MeshError::Malformed(format!("cannot read `{path}` from the archive ({e})")))?;
+                let mut data = Vec::with_capacity(size as usize);
                 entry
-                    .take(self.limits.file_bytes + 1)
+                    .take(size + 1)
                     .read_to_end(&mut data)
                     .map_err(|e| MeshError::Malformed(format!("cannot read `{path}` from the archive ({e})")))?;
-                if data.len() as u64 > self.limits.file_bytes {
-                    return Err(self.too_big(path));
+                if data.len() as u64 > size {
+                    return Err(MeshError::Malformed(format!(
+                        "`{path}` in the archive inflates past the {size} bytes its header declares"
+                    )));
                 }
-                Ok(data)
+                Ok(Arc::new(data))
             }
         }
     }
@@ -202,27 +227,33 @@ pub(super) fn percent_decode(text: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
-/// Reads a `Format` model's related bytes by reference, checking the running total against the cap.
-pub(super) struct Budget<'a> {
+/// The files one model load reads, each read (and counted against the model's byte cap) once however many
+/// references name it: a thousand images naming one file share one copy.
+pub(super) struct Files<'a> {
     pub bundle: &'a Bundle,
-    used: std::cell::Cell<u64>,
+    read: HashMap<String, Arc<Vec<u8>>>,
+    used: u64,
 }
 
-impl<'a> Budget<'a> {
+impl<'a> Files<'a> {
     pub fn new(bundle: &'a Bundle) -> Self {
-        Self { bundle, used: std::cell::Cell::new(0) }
+        Self { bundle, read: HashMap::new(), used: 0 }
     }
 
-    pub fn read(&self, path: &str) -> Result<Vec<u8>, MeshError> {
-        let data = self.bundle.read(path)?;
-        let used = self.used.get() + data.len() as u64;
+    pub fn read(&mut self, path: &str, work: &mut Work) -> Result<Arc<Vec<u8>>, MeshError> {
+        if let Some(data) = self.read.get(path) {
+            return Ok(Arc::clone(data));
+        }
+        let data = self.bundle.read(path, work)?;
+        let used = self.used.saturating_add(data.len() as u64);
         if used > self.bundle.limits.total_bytes {
             return Err(MeshError::Limit(format!(
                 "the model's files add up to more than {} bytes",
                 self.bundle.limits.total_bytes
             )));
         }
-        self.used.set(used);
+        self.used = used;
+        self.read.insert(path.to_string(), Arc::clone(&data));
         Ok(data)
     }
 }

@@ -1,8 +1,12 @@
 //! glTF 2.0 (`.gltf` with its buffers and images, or `.glb`) into a [`Scene`]. The `gltf` crate parses and
 //! validates the JSON; buffers and images are fetched here, from the bundle or `data:` URIs only.
+//!
+//! The stages, each charged before it runs: the JSON (by its length), the buffers (item files are shared; archive
+//! entries and `data:` URIs by their declared sizes), the declared geometry ([`gltf_check`]: layout checked,
+//! counts capped over every instance), the image headers, each distinct image's decode (shared by every texture
+//! and material that uses it), then the geometry is read.
 
 use std::collections::HashMap;
-use std::io::Cursor;
 use std::sync::Arc;
 
 use base64::Engine;
@@ -10,9 +14,12 @@ use gltf::accessor::{DataType, Dimensions};
 use gltf::mesh::{Mode, Semantic};
 use gltf::texture::WrappingMode;
 
-use super::bundle::{Budget, Bundle};
+use super::bundle::{Bundle, Files};
+use super::gltf_check::{self, MAX_DEPTH};
 use super::scene::{AlphaMode, Declared, Material, Primitive, Scene, Texture, Wrap};
-use super::{Format, Limits, MeshError};
+use super::textures::{Source, Textures, dimensions};
+use super::{Format, Limits, MeshError, cost};
+use crate::budget::Work;
 
 /// Extensions a file may require that change nothing this host reads (or that it reads).
 const UNDERSTOOD: &[&str] = &[
@@ -33,42 +40,65 @@ type Mat4 = [[f32; 4]; 4];
 
 const IDENTITY: Mat4 = [[1.0, 0.0, 0.0, 0.0], [0.0, 1.0, 0.0, 0.0], [0.0, 0.0, 1.0, 0.0], [0.0, 0.0, 0.0, 1.0]];
 
-/// Deepest node hierarchy followed; deeper (or cyclic) hierarchies are malformed.
-const MAX_DEPTH: usize = 256;
-
-pub(super) fn load(bundle: &Bundle, path: &str, format: Format, limits: &Limits) -> Result<Scene, MeshError> {
-    let budget = Budget::new(bundle);
-    let bytes = budget.read(path)?;
+pub(super) fn load(
+    bundle: &Bundle,
+    path: &str,
+    format: Format,
+    limits: &Limits,
+    work: &mut Work,
+) -> Result<Scene, MeshError> {
+    let mut files = Files::new(bundle);
+    let bytes = files.read(path, work)?;
     let format = if bytes.starts_with(b"glTF") { Format::Glb } else { format };
-    if format == Format::Glb {
+    // The JSON, and for a GLB the range of its binary chunk inside the file (shared, not copied).
+    let (document, bin) = if format == Format::Glb {
         check_glb_header(&bytes, path)?;
-    }
-    let gltf = gltf::Gltf::from_slice(&bytes).map_err(|e| classify(e, path))?;
-    drop(bytes);
-    let gltf::Gltf { document, blob } = gltf;
+        let glb = gltf::Glb::from_slice(&bytes).map_err(|e| classify(e, path))?;
+        let bin = glb.bin.as_deref().map(|chunk| {
+            let start = chunk.as_ptr() as usize - bytes.as_ptr() as usize;
+            start..start + chunk.len()
+        });
+        (parse(&glb.json, path, work)?, bin)
+    } else {
+        (parse(&bytes, path, work)?, None)
+    };
+    work.check()?;
     if let Some(ext) = document.extensions_required().find(|e| !UNDERSTOOD.contains(e)) {
         return Err(MeshError::Unsupported(format!("`{path}` requires the extension {ext}")));
     }
 
-    let mut blob = blob;
+    let mut bin = bin.map(|range| Source { data: Arc::clone(&bytes), range });
     let mut buffers = Vec::new();
     for buffer in document.buffers() {
         let data = match buffer.source() {
-            gltf::buffer::Source::Bin => blob.take().ok_or_else(|| {
+            gltf::buffer::Source::Bin => bin.take().ok_or_else(|| {
                 MeshError::Missing(format!("`{path}` refers to its binary chunk, but the file has none"))
             })?,
-            gltf::buffer::Source::Uri(uri) => fetch(&budget, path, uri)?,
+            gltf::buffer::Source::Uri(uri) => fetch(&mut files, work, path, uri)?,
         };
-        if data.len() < buffer.length() {
+        if data.range.len() < buffer.length() {
             return Err(MeshError::Truncated(format!(
                 "buffer {} of `{path}` has {} bytes but declares {}",
                 buffer.index(),
-                data.len(),
+                data.range.len(),
                 buffer.length()
             )));
         }
         buffers.push(data);
     }
+    let lengths: Vec<usize> = buffers.iter().map(|b| b.range.len()).collect();
+    gltf_check::check_layout(&document, &lengths, path)?;
+    let geometry = gltf_check::geometry(&document, path, limits)?;
+    cost::charge(
+        work,
+        || {
+            format!(
+                "reading the geometry of `{path}` ({} vertices, {} indices, {} triangles)",
+                geometry.vertices, geometry.indices, geometry.triangles
+            )
+        },
+        cost::gltf_geometry(&geometry),
+    )?;
 
     let mut declared = Declared {
         scenes: document.scenes().len(),
@@ -77,34 +107,40 @@ pub(super) fn load(bundle: &Bundle, path: &str, format: Format, limits: &Limits)
         meshes: document.meshes().len(),
         ..Declared::default()
     };
-    let images: Vec<Option<Vec<u8>>> = document
-        .images()
-        .map(|image| {
-            let name = image.name().map(String::from).unwrap_or_else(|| format!("image {}", image.index()));
-            let bytes = match image.source() {
-                gltf::image::Source::View { view, .. } => buffers
-                    .get(view.buffer().index())
-                    .and_then(|b| b.get(view.offset()..view.offset() + view.length()))
-                    .map(<[u8]>::to_vec)
-                    .ok_or_else(|| MeshError::Truncated(format!("{name} lies outside its buffer"))),
-                gltf::image::Source::Uri { uri, .. } => fetch(&budget, path, uri),
-            };
-            match bytes {
-                Ok(bytes) => {
-                    let (w, h) = dimensions(&bytes).unwrap_or((0, 0));
-                    declared.images.push((name, w, h));
-                    Some(bytes)
-                }
-                Err(e) => {
-                    declared.images.push((name, 0, 0));
-                    declared.warnings.push(e.to_string());
-                    None
-                }
+    let count = document.images().len();
+    cost::charge(work, || format!("reading {count} image headers of `{path}`"), cost::image_headers(count as u64))?;
+    let mut images: Vec<Option<Source>> = Vec::with_capacity(count);
+    for image in document.images() {
+        let name = image.name().map(String::from).unwrap_or_else(|| format!("image {}", image.index()));
+        let source = match image.source() {
+            // Inside its buffer: checked with the layout.
+            gltf::image::Source::View { view, .. } => {
+                let buffer = &buffers[view.buffer().index()];
+                let start = buffer.range.start + view.offset();
+                Ok(Source { data: Arc::clone(&buffer.data), range: start..start + view.length() })
             }
-        })
-        .collect();
+            gltf::image::Source::Uri { uri, .. } => fetch(&mut files, work, path, uri),
+        };
+        match source {
+            Ok(source) => {
+                let (w, h) = dimensions(source.bytes()).unwrap_or((0, 0));
+                declared.images.push((name, w, h));
+                images.push(Some(source));
+            }
+            // Out of time or out of budget is noticed below (`check`) and by the runtime; anything else costs
+            // only this image.
+            Err(e) => {
+                declared.images.push((name, 0, 0));
+                declared.warnings.push(e.to_string());
+                images.push(None);
+            }
+        }
+    }
+    work.check()?;
 
-    // Only base colour textures are decoded: they are all the renderer shows.
+    // Only base colour textures are decoded: they are all the renderer shows. Each image once, however many
+    // textures name it and materials use them.
+    let mut decoded = Textures::default();
     let mut textures = Vec::new();
     let mut texture_slots: HashMap<usize, Option<usize>> = HashMap::new();
     let mut materials = Vec::new();
@@ -116,31 +152,39 @@ pub(super) fn load(bundle: &Bundle, path: &str, format: Format, limits: &Limits)
             Some(sg) if pbr.base_color_texture().is_none() => (sg.diffuse_factor(), sg.diffuse_texture()),
             _ => (pbr.base_color_factor(), pbr.base_color_texture()),
         };
-        let texture = info.as_ref().and_then(|info| {
-            let texture = info.texture();
-            *texture_slots.entry(texture.index()).or_insert_with(|| {
-                let source = texture.source().index();
-                let decoded = images.get(source).and_then(Option::as_ref).map(|bytes| decode(bytes, limits));
-                match decoded {
-                    Some(Ok((width, height, rgba))) => {
-                        let sampler = texture.sampler();
-                        textures.push(Texture {
-                            width,
-                            height,
-                            rgba: Arc::new(rgba),
-                            wrap_s: wrap(sampler.wrap_s()),
-                            wrap_t: wrap(sampler.wrap_t()),
-                        });
-                        Some(textures.len() - 1)
+        let texture = match &info {
+            None => None,
+            Some(info) => {
+                let texture = info.texture();
+                match texture_slots.get(&texture.index()) {
+                    Some(slot) => *slot,
+                    None => {
+                        let slot = match images.get(texture.source().index()).and_then(Option::as_ref) {
+                            None => None,
+                            Some(source) => match decoded.get(source, limits, work)? {
+                                Ok(image) => {
+                                    let sampler = texture.sampler();
+                                    textures.push(Texture {
+                                        width: image.width,
+                                        height: image.height,
+                                        rgba: Arc::clone(&image.rgba),
+                                        wrap_s: wrap(sampler.wrap_s()),
+                                        wrap_t: wrap(sampler.wrap_t()),
+                                    });
+                                    Some(textures.len() - 1)
+                                }
+                                Err(why) => {
+                                    declared.warnings.push(format!("texture {} of `{path}`: {why}", texture.index()));
+                                    None
+                                }
+                            },
+                        };
+                        texture_slots.insert(texture.index(), slot);
+                        slot
                     }
-                    Some(Err(e)) => {
-                        declared.warnings.push(format!("texture {} of `{path}`: {e}", texture.index()));
-                        None
-                    }
-                    None => None,
                 }
-            })
-        });
+            }
+        };
         uv_sets.push(info.map(|i| i.tex_coord()).unwrap_or(0));
         materials.push(Material {
             name: material.name().map(String::from),
@@ -154,19 +198,12 @@ pub(super) fn load(bundle: &Bundle, path: &str, format: Format, limits: &Limits)
             },
         });
     }
+    work.check()?;
 
-    // The default scene, else the first; a file with no scenes shows every root node, as Blender's importer does.
-    let roots: Vec<gltf::Node> = match document.default_scene().or_else(|| document.scenes().next()) {
-        Some(scene) => scene.nodes().collect(),
-        None => {
-            let children: std::collections::HashSet<usize> =
-                document.nodes().flat_map(|n| n.children().map(|c| c.index()).collect::<Vec<_>>()).collect();
-            document.nodes().filter(|n| !children.contains(&n.index())).collect()
-        }
-    };
     let mut reader = Reader { path, buffers: &buffers, limits, uv_sets: &uv_sets, vertices: 0, faces: 0 };
     let mut primitives = Vec::new();
-    let mut stack: Vec<(gltf::Node, Mat4, usize)> = roots.into_iter().map(|n| (n, IDENTITY, 0)).collect();
+    let mut stack: Vec<(gltf::Node, Mat4, usize)> =
+        gltf_check::roots(&document).into_iter().map(|n| (n, IDENTITY, 0)).collect();
     while let Some((node, parent, depth)) = stack.pop() {
         if depth > MAX_DEPTH {
             return Err(MeshError::Malformed(format!("the node hierarchy of `{path}` is deeper than {MAX_DEPTH}")));
@@ -174,6 +211,7 @@ pub(super) fn load(bundle: &Bundle, path: &str, format: Format, limits: &Limits)
         let world = mul(&parent, &node.transform().matrix());
         if let Some(mesh) = node.mesh() {
             for primitive in mesh.primitives() {
+                work.check()?;
                 match reader.primitive(&primitive, &world)? {
                     Some(p) => primitives.push(p),
                     None => declared.skipped_primitives += 1,
@@ -189,6 +227,13 @@ pub(super) fn load(bundle: &Bundle, path: &str, format: Format, limits: &Limits)
         )));
     }
     Ok(Scene { format, model_path: path.to_string(), primitives, materials, textures, declared })
+}
+
+/// The validated document of glTF JSON, its parse charged first.
+fn parse(json: &[u8], path: &str, work: &mut Work) -> Result<gltf::Document, MeshError> {
+    cost::charge(work, || format!("parsing `{path}` ({} bytes of JSON)", json.len()), cost::json(json.len() as u64))?;
+    let root = gltf::json::deserialize::from_slice(json).map_err(|e| classify(gltf::Error::Deserialize(e), path))?;
+    gltf::Document::from_json(root).map_err(|e| classify(e, path))
 }
 
 /// Catches what `gltf` would misreport: a GLB cut short reads as "bad chunk" otherwise.
@@ -221,20 +266,23 @@ fn classify(error: gltf::Error, path: &str) -> MeshError {
     }
 }
 
-/// The bytes a buffer or image URI names: a `data:` URI, or a file of the bundle relative to the model.
-fn fetch(budget: &Budget, from: &str, uri: &str) -> Result<Vec<u8>, MeshError> {
+/// The bytes a buffer or image URI names: a `data:` URI (its decode charged first), or a file of the bundle
+/// relative to the model (read once, shared).
+fn fetch(files: &mut Files, work: &mut Work, from: &str, uri: &str) -> Result<Source, MeshError> {
     if let Some(rest) = uri.strip_prefix("data:") {
         let (header, data) =
             rest.split_once(',').ok_or_else(|| MeshError::Malformed(format!("a data URI in `{from}` has no comma")))?;
+        cost::charge(work, || format!("decoding a data URI of `{from}`"), cost::base64(data.len() as u64))?;
         if !header.ends_with(";base64") {
-            return Ok(super::bundle::percent_decode(data).into_bytes());
+            return Ok(Source::whole(Arc::new(super::bundle::percent_decode(data).into_bytes())));
         }
         return base64::engine::general_purpose::STANDARD
             .decode(data.trim())
+            .map(|bytes| Source::whole(Arc::new(bytes)))
             .map_err(|e| MeshError::Malformed(format!("a base64 data URI in `{from}` does not decode ({e})")));
     }
-    let path = budget.bundle.resolve(from, uri)?;
-    budget.read(&path)
+    let path = files.bundle.resolve(from, uri)?;
+    Ok(Source::whole(files.read(&path, work)?))
 }
 
 fn wrap(mode: WrappingMode) -> Wrap {
@@ -243,33 +291,6 @@ fn wrap(mode: WrappingMode) -> Wrap {
         WrappingMode::MirroredRepeat => Wrap::Mirror,
         WrappingMode::Repeat => Wrap::Repeat,
     }
-}
-
-/// Width and height from an image header, without decoding it.
-pub(super) fn dimensions(bytes: &[u8]) -> Option<(u32, u32)> {
-    image::ImageReader::new(Cursor::new(bytes)).with_guessed_format().ok()?.into_dimensions().ok()
-}
-
-/// RGBA8 pixels of an encoded image, downscaled to the cap on a side.
-pub(super) fn decode(bytes: &[u8], limits: &Limits) -> Result<(u32, u32, Vec<u8>), String> {
-    let reader = image::ImageReader::new(Cursor::new(bytes)).with_guessed_format().map_err(|e| e.to_string())?;
-    let (w, h) = dimensions(bytes).ok_or("unknown or unreadable image format")?;
-    if u64::from(w) * u64::from(h) > limits.texture_pixels {
-        return Err(format!("{w}x{h} is more than the {} pixel limit; not decoded", limits.texture_pixels));
-    }
-    let mut image_limits = image::Limits::default();
-    image_limits.max_alloc = Some(limits.texture_pixels * 8);
-    let mut reader = reader;
-    reader.limits(image_limits);
-    let mut rgba = reader.decode().map_err(|e| e.to_string())?.into_rgba8();
-    let side = limits.texture_side.max(1);
-    if rgba.width() > side || rgba.height() > side {
-        let scale = f64::from(side) / f64::from(rgba.width().max(rgba.height()));
-        let nw = ((f64::from(rgba.width()) * scale).round() as u32).max(1);
-        let nh = ((f64::from(rgba.height()) * scale).round() as u32).max(1);
-        rgba = image::imageops::thumbnail(&rgba, nw, nh);
-    }
-    Ok((rgba.width(), rgba.height(), rgba.into_raw()))
 }
 
 fn mul(a: &Mat4, b: &Mat4) -> Mat4 {
@@ -286,7 +307,7 @@ fn mul(a: &Mat4, b: &Mat4) -> Mat4 {
 /// Reads primitives, counting vertices and faces against the caps.
 struct Reader<'a> {
     path: &'a str,
-    buffers: &'a [Vec<u8>],
+    buffers: &'a [Source],
     limits: &'a Limits,
     uv_sets: &'a [u32],
     vertices: usize,
@@ -317,7 +338,7 @@ impl Reader<'_> {
             return Err(MeshError::Limit(format!("more than {} vertices", self.limits.vertices)));
         }
         let buffers = self.buffers;
-        let reader = primitive.reader(|b| buffers.get(b.index()).map(Vec::as_slice));
+        let reader = primitive.reader(|b| buffers.get(b.index()).map(Source::bytes));
         let outside = |what: &str| {
             MeshError::Truncated(format!("the {what} of a primitive of `{path}` lie outside their buffer"))
         };
@@ -344,20 +365,31 @@ impl Reader<'_> {
             return Err(MeshError::Limit(format!("more than {} faces", self.limits.faces)));
         }
 
+        // An attribute is read only when it declares one value per vertex (anything else would be dropped).
+        let per_vertex = |semantic: Semantic| primitive.get(&semantic).is_some_and(|a| a.count() == count);
         let valid = |n: usize| n == count;
-        let mut normals: Vec<[f32; 3]> = reader.read_normals().map(|r| r.collect()).unwrap_or_default();
-        if !valid(normals.len()) {
-            normals.clear();
+        let mut normals: Vec<[f32; 3]> = Vec::new();
+        if per_vertex(Semantic::Normals) {
+            normals = reader.read_normals().map(|r| r.collect()).unwrap_or_default();
+            if !valid(normals.len()) {
+                normals.clear();
+            }
         }
         let material = primitive.material().index();
         let set = material.and_then(|m| self.uv_sets.get(m)).copied().unwrap_or(0);
-        let mut uvs: Vec<[f32; 2]> = reader.read_tex_coords(set).map(|r| r.into_f32().collect()).unwrap_or_default();
-        if !valid(uvs.len()) {
-            uvs.clear();
+        let mut uvs: Vec<[f32; 2]> = Vec::new();
+        if per_vertex(Semantic::TexCoords(set)) {
+            uvs = reader.read_tex_coords(set).map(|r| r.into_f32().collect()).unwrap_or_default();
+            if !valid(uvs.len()) {
+                uvs.clear();
+            }
         }
-        let mut colors: Vec<[f32; 4]> = reader.read_colors(0).map(|r| r.into_rgba_f32().collect()).unwrap_or_default();
-        if !valid(colors.len()) {
-            colors.clear();
+        let mut colors: Vec<[f32; 4]> = Vec::new();
+        if per_vertex(Semantic::Colors(0)) {
+            colors = reader.read_colors(0).map(|r| r.into_rgba_f32().collect()).unwrap_or_default();
+            if !valid(colors.len()) {
+                colors.clear();
+            }
         }
 
         for p in &mut positions {

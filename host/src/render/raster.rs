@@ -9,7 +9,7 @@ use super::{Normalised, Prim};
 use crate::mesh::{AlphaMode, Texture, Wrap};
 
 /// Nothing nearer to the camera than this is drawn (world units; the object is 1 across, cameras 1.5+ away).
-const NEAR: f32 = 0.01;
+pub(super) const NEAR: f32 = 0.01;
 /// Light from fixed directions relative to the camera, so every view is lit alike: a key light up and to the right
 /// of the camera, a weaker fill from the lower left, and ambient.
 const AMBIENT: f32 = 0.3;
@@ -91,8 +91,18 @@ impl Camera {
     }
 }
 
-/// Draws one view at `size` pixels with `ss` x `ss` samples per pixel.
-pub(super) fn draw(scene: &Normalised, view: &View, size: u32, ss: u32) -> image::RgbaImage {
+/// Triangles drawn between two looks at whether the view was given up.
+const CHECK_EVERY: usize = 1 << 14;
+
+/// Draws one view at `size` pixels with `ss` x `ss` samples per pixel; None once `stopped` says so (it is asked
+/// every few thousand triangles and every few rows of shading).
+pub(super) fn draw(
+    scene: &Normalised,
+    view: &View,
+    size: u32,
+    ss: u32,
+    stopped: &dyn Fn() -> bool,
+) -> Option<image::RgbaImage> {
     let samples = size * ss;
     let n = samples as usize;
     let camera = Camera::new(view, samples);
@@ -108,6 +118,9 @@ pub(super) fn draw(scene: &Normalised, view: &View, size: u32, ss: u32) -> image
             AlphaMode::Blend => Some(0.05),
         };
         for (ti, tri) in prim.indices.chunks_exact(3).enumerate() {
+            if ti % CHECK_EVERY == 0 && stopped() {
+                return None;
+            }
             let corners = [tri[0], tri[1], tri[2]].map(|i| cam[i as usize]);
             let mut polygon = [ScreenVertex { x: 0.0, y: 0.0, inv_w: 0.0, bary: [0.0; 3] }; 4];
             let count = clip_near(&corners, &mut polygon, &camera);
@@ -128,6 +141,9 @@ pub(super) fn draw(scene: &Normalised, view: &View, size: u32, ss: u32) -> image
     let mut out = image::RgbaImage::new(size, size);
     let per_pixel = (ss * ss) as f32;
     for y in 0..size {
+        if y % 64 == 0 && stopped() {
+            return None;
+        }
         for x in 0..size {
             let mut sum = [0.0f32; 4];
             let first = hits[(y * ss) as usize * n + (x * ss) as usize];
@@ -169,7 +185,7 @@ pub(super) fn draw(scene: &Normalised, view: &View, size: u32, ss: u32) -> image
             }
         }
     }
-    out
+    Some(out)
 }
 
 /// Clips a camera-space triangle against the near plane and projects it; the polygon has 0, 3 or 4 vertices.
