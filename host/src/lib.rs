@@ -11,6 +11,7 @@
 //! - [`policy`]: the operator's policy file, which narrows what any plugin may reach;
 //! - [`store`]: the dataset on disk (SQLite manifest plus content-addressed blobs);
 //! - [`submission`]: folders and zip archives handed in for grading, checked and read boundedly;
+//! - [`regular_file`]: opening files that must be regular files without blocking on a FIFO or a device;
 //! - [`models`]: libtorch through `tch`;
 //! - [`mesh`] and [`render`]: 3D models read from an item's files, measured, and drawn on the CPU;
 //! - [`export`]: 3D models and renders written as the course zip, Zero123 folders or Objaverse-like metadata;
@@ -37,6 +38,7 @@ pub mod net;
 pub mod plugin_text;
 pub mod policy;
 pub mod progress;
+pub mod regular_file;
 pub mod render;
 pub mod runtime;
 pub mod store;

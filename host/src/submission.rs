@@ -2,9 +2,10 @@
 //! Nothing is extracted: a file is decompressed from the archive into memory only when a grader reads it, at most
 //! its declared size, so a zip bomb costs a capped amount of memory and no disk at all.
 //!
-//! What makes a submission unreadable (path traversal, absolute paths and drive letters, symlinks, duplicate
-//! names, too many entries, encrypted entries, compression ratios or total sizes of a bomb) is a per-submission
-//! error naming the entry. File names of zips made on Chinese Windows without the UTF-8 flag are GBK; a name that
+//! What makes a submission unreadable (path traversal, absolute paths and drive letters, symlinks, FIFOs, devices
+//! and sockets, duplicate names, too many entries, encrypted entries, compression ratios or total sizes of a bomb)
+//! is a per-submission error naming the entry. A folder's files are opened only through [`regular_file::open`], so
+//! an entry swapped for a FIFO after the listing is refused instead of blocking the grader forever. File names of zips made on Chinese Windows without the UTF-8 flag are GBK; a name that
 //! is not valid UTF-8 is decoded as GB18030 (a superset of GBK) rather than the CP437 the format assumes.
 
 use std::collections::{BTreeMap, HashMap};
@@ -12,6 +13,8 @@ use std::fs::File;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
+
+use crate::regular_file::{self, Links, OpenError};
 
 /// What one submission may contain.
 #[derive(Debug, Clone)]
@@ -46,6 +49,8 @@ pub enum IngestError {
     Absolute { entry: String },
     #[error("entry `{entry}` is a symbolic link, which submissions may not contain")]
     Symlink { entry: String },
+    #[error("entry `{entry}` is a {kind}; submissions may hold only regular files and folders")]
+    Special { entry: String, kind: &'static str },
     #[error("entry `{entry}` appears twice")]
     Duplicate { entry: String },
     #[error("the submission has more than {max} entries")]
@@ -158,7 +163,10 @@ impl Submission {
         let io = |e: std::io::Error| ReadError::Other(format!("reading `{path}`: {e}"));
         match &self.source {
             Source::Folder(root) => {
-                let mut file = File::open(root.join(path)).map_err(io)?;
+                let mut file = regular_file::open(&root.join(path), Links::Refuse).map_err(|e| match e {
+                    OpenError::NotRegular { kind, .. } => ReadError::Invalid(format!("`{path}` is now a {kind}")),
+                    OpenError::Io { source, .. } => io(source),
+                })?;
                 std::io::Seek::seek(&mut file, std::io::SeekFrom::Start(offset)).map_err(io)?;
                 file.take(length).read_to_end(&mut out).map_err(io)?;
             }
@@ -206,7 +214,10 @@ type ZipListing = (BTreeMap<String, Entry>, zip::ZipArchive<File>, HashMap<Strin
 fn list_zip(path: &Path, limits: &IngestLimits) -> Result<ZipListing, IngestError> {
     let shown = path.display().to_string();
     let corrupt = |reason: String| IngestError::Corrupt { archive: shown.clone(), reason };
-    let file = File::open(path).map_err(|e| IngestError::Io { path: shown.clone(), reason: e.to_string() })?;
+    let file = regular_file::open(path, Links::Refuse).map_err(|e| match e {
+        OpenError::NotRegular { .. } => IngestError::NotSubmission(shown.clone()),
+        OpenError::Io { source, .. } => IngestError::Io { path: shown.clone(), reason: source.to_string() },
+    })?;
     let mut archive = zip::ZipArchive::new(file).map_err(|e| match e {
         zip::result::ZipError::InvalidArchive(_) | zip::result::ZipError::UnsupportedArchive(_) => {
             IngestError::NotSubmission(shown.clone())
@@ -268,6 +279,10 @@ fn list_folder(root: &Path, limits: &IngestLimits) -> Result<BTreeMap<String, En
         if entry.file_type().is_symlink() {
             return Err(IngestError::Symlink { entry: path });
         }
+        // The walk does not follow links, so this is the entry's own type (lstat), read without opening it.
+        if let Some(kind) = regular_file::special_kind(entry.file_type()) {
+            return Err(IngestError::Special { entry: path, kind });
+        }
         if files.len() >= limits.max_entries {
             return Err(IngestError::TooManyEntries { max: limits.max_entries });
         }
@@ -298,6 +313,34 @@ mod tests {
         assert!(matches!(clean_path("/etc/passwd"), Err(IngestError::Absolute { .. })));
         assert!(matches!(clean_path("C:\\Windows\\x"), Err(IngestError::Absolute { .. })));
         assert!(matches!(clean_path("c:evil"), Err(IngestError::Absolute { .. })));
+    }
+
+    /// A FIFO in a folder is refused while listing, by its file type, without opening it; and a file swapped
+    /// for a FIFO after the listing is refused when read instead of blocking the grader forever.
+    #[test]
+    fn fifos_are_refused_not_opened() {
+        use crate::regular_file::tests::{mkfifo, within_seconds};
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().join("sub");
+        std::fs::create_dir_all(root.join("data")).unwrap();
+        std::fs::write(root.join("README.md"), "hi").unwrap();
+        mkfifo(&root.join("data/pipe"));
+        let listed = within_seconds({
+            let root = root.clone();
+            move || Submission::open(&root, &IngestLimits::default()).map(|_| ())
+        });
+        assert_eq!(listed, Err(IngestError::Special { entry: "data/pipe".into(), kind: "FIFO (named pipe)" }));
+
+        std::fs::remove_file(root.join("data/pipe")).unwrap();
+        std::fs::write(root.join("data/file"), "x").unwrap();
+        let submission = Submission::open(&root, &IngestLimits::default()).unwrap();
+        std::fs::remove_file(root.join("data/file")).unwrap();
+        mkfifo(&root.join("data/file"));
+        let read = within_seconds(move || submission.read_range("data/file", 0, 10));
+        match read {
+            Err(ReadError::Invalid(message)) => assert!(message.contains("data/file") && message.contains("FIFO"), "{message}"),
+            other => panic!("expected a refusal, got {other:?}"),
+        }
     }
 
     #[test]

@@ -15,5 +15,7 @@ mod models;
 mod politeness;
 mod render;
 mod sandbox;
+mod secrets;
+mod special_files;
 mod svg;
 mod svg_text_model;

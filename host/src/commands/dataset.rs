@@ -183,6 +183,11 @@ pub fn import(
         }
         for entry in walkdir::WalkDir::new(path).follow_links(false).sort_by_file_name() {
             let entry = entry.with_context(|| format!("cannot walk `{}`", path.display()))?;
+            if let Some(kind) = crate::regular_file::special_kind(entry.file_type()) {
+                // Never opened: opening a FIFO waits for a writer that may never come.
+                tracing::warn!("skipping `{}`: it is a {kind}, not a regular file", entry.path().display());
+                continue;
+            }
             if !entry.file_type().is_file() || entry.file_name().to_string_lossy().starts_with('.') {
                 continue;
             }
@@ -206,8 +211,15 @@ pub fn import(
     let mut summary =
         ImportSummary { dataset: dir.display().to_string(), items_added: 0, items_skipped: 0, files_seen: 0 };
     for candidate in &candidates {
-        let data =
-            std::fs::read(&candidate.path).with_context(|| format!("cannot read `{}`", candidate.path.display()))?;
+        let data = match crate::regular_file::read(&candidate.path, crate::regular_file::Links::Follow) {
+            Ok(data) => data,
+            // Swapped for a FIFO or a device since the listing: opened without blocking, and skipped.
+            Err(e @ crate::regular_file::OpenError::NotRegular { .. }) => {
+                tracing::warn!("skipping {e}");
+                continue;
+            }
+            Err(e) => return Err(e.into()),
+        };
         let sha = hex::encode(Sha256::digest(&data));
         let absolute = std::fs::canonicalize(&candidate.path).unwrap_or_else(|_| candidate.path.clone());
         let source_url = url::Url::from_file_path(&absolute)

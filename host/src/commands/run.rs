@@ -68,9 +68,12 @@ pub async fn run(args: RunArgs, quiet: bool) -> anyhow::Result<ExitCode> {
     let http = match &args.replay {
         Some(path) => {
             if !secrets.is_empty() {
-                tracing::info!("replaying `{}`: secrets are not used", path.display());
+                tracing::info!(
+                    "replaying `{}`: secrets are sent nowhere, only matched against the recorded credentials",
+                    path.display()
+                );
             }
-            HttpClient::replay(&label, Replay::open(path)?, grants, http_limits)
+            HttpClient::replay(&label, Replay::open(path)?, grants, secrets, http_limits)?
         }
         None => {
             let recorder = args.record.as_deref().map(Recorder::create).transpose()?;

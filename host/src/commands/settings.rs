@@ -102,12 +102,7 @@ pub fn secrets(plugin: &PluginFile, given: &[String], extra_hosts: &[String]) ->
                 .map(|h| HostPattern::parse(h).map_err(|e| anyhow::anyhow!("secret `{name}` host `{h}`: {e}")))
                 .collect::<anyhow::Result<Vec<_>>>()?;
             hosts.extend(extra.remove(name).unwrap_or_default());
-            let header = reqwest::header::HeaderName::from_bytes(request.header.as_bytes())
-                .with_context(|| format!("secret `{name}`: bad header name"))?;
-            let mut value = reqwest::header::HeaderValue::from_str(&format!("{}{value}", request.prefix))
-                .with_context(|| format!("`--secret {name}=...`: the value cannot be sent in a header"))?;
-            value.set_sensitive(true);
-            Ok(Secret { name: name.to_string(), header, value, hosts })
+            Ok(Secret::new(name, &request.header, &request.prefix, value, hosts)?)
         })
         .collect()
 }

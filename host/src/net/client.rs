@@ -1,6 +1,7 @@
 //! The HTTP client plugins use. Every request and every redirect hop is checked against the run's [`Grants`];
 //! host names are resolved here and refused when they lead to internal addresses; secrets are added only for
-//! their own hosts; bodies and time are capped; exchanges can be recorded or served from a replay file.
+//! their own hosts, and redacted from whatever comes back; bodies and time are capped; exchanges can be recorded
+//! or served from a replay file, and cached, each labelled with the credentials it was made with.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -11,10 +12,13 @@ use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 use url::Url;
 
 use super::cache::HttpCache;
-use super::policy::{self, Denial, Grants, HostPattern};
+use super::policy::{self, Denial, Grants};
 use super::polite::{self, HostGate, Politeness};
-use super::record::{Exchange, Recorder, Replay};
+use super::record::{Exchange, RecordedCredentials, Recorder, Replay};
+use super::redact::Redactor;
 use super::robots::{self, RobotsCache};
+use super::secret::Credentials;
+pub use super::secret::Secret;
 
 /// Caps on what a plugin's requests may cost.
 #[derive(Debug, Clone)]
@@ -43,16 +47,6 @@ impl Default for HttpLimits {
             max_requests: None,
         }
     }
-}
-
-/// A secret value and where it may go.
-#[derive(Debug, Clone)]
-pub struct Secret {
-    pub name: String,
-    pub header: HeaderName,
-    /// Prefix + value, ready to send.
-    pub value: HeaderValue,
-    pub hosts: Vec<HostPattern>,
 }
 
 /// A request as the plugin made it.
@@ -117,6 +111,8 @@ pub struct HttpClient {
     mode: Mode,
     grants: Grants,
     secrets: Vec<Secret>,
+    /// Takes the secrets out of everything the plugin and the disk get.
+    redactor: Redactor,
     limits: HttpLimits,
     user_agent: HeaderValue,
     recorder: Option<Recorder>,
@@ -181,7 +177,7 @@ impl HttpClient {
             .https_only(false)
             .build()
             .map_err(|e| NetError::Other(format!("cannot build the HTTP client: {e}")))?;
-        let mut this = Self::with_mode(plugin, Mode::Live(client), grants, secrets, limits, recorder);
+        let mut this = Self::with_mode(plugin, Mode::Live(client), grants, secrets, limits, recorder)?;
         this.gate = HostGate::new(options.politeness);
         this.robots = options.obey_robots.then(RobotsCache::default);
         this.cache = options.cache;
@@ -198,9 +194,16 @@ impl HttpClient {
         Ok(this)
     }
 
-    /// A client that answers from a replay file and never touches the network.
-    pub fn replay(plugin: &str, replay: Replay, grants: Grants, limits: HttpLimits) -> Self {
-        Self::with_mode(plugin, Mode::Replay(replay), grants, Vec::new(), limits, None)
+    /// A client that answers from a replay file and never touches the network. Its secrets are sent nowhere:
+    /// they only unlock the exchanges recorded with the same credentials, and are redacted like a live run's.
+    pub fn replay(
+        plugin: &str,
+        replay: Replay,
+        grants: Grants,
+        secrets: Vec<Secret>,
+        limits: HttpLimits,
+    ) -> Result<Self, NetError> {
+        Self::with_mode(plugin, Mode::Replay(replay), grants, secrets, limits, None)
     }
 
     fn with_mode(
@@ -210,12 +213,14 @@ impl HttpClient {
         secrets: Vec<Secret>,
         limits: HttpLimits,
         recorder: Option<Recorder>,
-    ) -> Self {
+    ) -> Result<Self, NetError> {
         let user_agent = HeaderValue::from_str(&format!("aigc-host/{} (plugin {plugin})", env!("CARGO_PKG_VERSION")))
         .unwrap_or_else(|_| HeaderValue::from_static("aigc-host"));
-        Self {
+        let redactor = Redactor::new(&secrets).map_err(|e| NetError::Other(e.to_string()))?;
+        Ok(Self {
             mode,
             grants,
+            redactor,
             secrets,
             in_flight: tokio::sync::Semaphore::new(limits.concurrency.max(1)),
             limits,
@@ -227,7 +232,7 @@ impl HttpClient {
             cache: None,
             retries: 0,
             stats: HttpStats::default(),
-        }
+        })
     }
 
     /// Sends one request, following redirects, within the run's limits.
@@ -237,11 +242,14 @@ impl HttpClient {
             Some(max) if count > max => Err(NetError::Denied(format!("the run's budget of {max} requests is spent"))),
             _ => self.fetch_politely(&request).await,
         };
+        // Errors quote URLs and server text, which can hold a secret (a redirect to `?token=...`).
+        let result = result.map_err(|e| self.redactor.error(e));
         match &result {
-            Ok(response) => {
+            Ok((response, credentials)) => {
                 self.stats.bytes.fetch_add(response.body.len() as u64, Ordering::Relaxed);
                 if let Some(recorder) = &self.recorder {
-                    recorder.record(&Exchange::new(&request.method, &request.url, response));
+                    let marked = RecordedCredentials::of(credentials, &self.secrets);
+                    recorder.record(&Exchange::new(&request.method, &request.url, response, marked));
                 }
             }
             Err(error) => {
@@ -254,7 +262,7 @@ impl HttpClient {
                 }
             }
         }
-        result
+        result.map(|(response, _)| response)
     }
 
     /// Sends many requests concurrently (bounded by the run's concurrency) and returns results in order.
@@ -274,28 +282,47 @@ impl HttpClient {
         results.into_iter().map(|r| r.unwrap_or_else(|| Err(NetError::Other("request task failed".into())))).collect()
     }
 
-    /// Grants, robots.txt, cache, the host gate and retries around one exchange.
-    async fn fetch_politely(&self, request: &Request) -> Result<Response, NetError> {
+    /// Grants, robots.txt, cache, the host gate and retries around one exchange. The response comes back
+    /// redacted, with the credentials it was made with.
+    async fn fetch_politely(&self, request: &Request) -> Result<(Response, Credentials), NetError> {
         let url = Url::parse(&request.url).map_err(|e| NetError::InvalidUrl(format!("`{}`: {e}", request.url)))?;
         self.grants.check_url(&url).map_err(denied)?;
+        let plugin_credentials = Credentials::of_plugin(&request.headers);
         if let Mode::Replay(replay) = &self.mode {
             // A replay is the recorded past: no robots.txt, no waiting, no cache.
-            let response = replay.answer(&request.method, url.as_str()).map_err(NetError::NotRecorded)?;
+            let response = replay
+                .answer(&request.method, url.as_str(), &self.secrets, &request.headers)
+                .map_err(NetError::NotRecorded)?;
             if response.body.len() as u64 > self.limits.max_body {
                 return Err(NetError::TooLarge(self.limits.max_body));
             }
-            return Ok(response);
+            // Files recorded before redaction existed may still hold an echoed secret.
+            return Ok((self.redactor.response(response), plugin_credentials));
         }
         if self.robots.is_some() {
             self.check_robots(&url).await?;
         }
         let cacheable = request.method == "GET" && request.body.is_none();
-        let cached = if cacheable { self.cache.as_ref().and_then(|c| c.lookup(url.as_str())) } else { None };
+        // The cache copy this request may see is the one of the credentials its first hop carries. A redirect
+        // can add a secret on a later hop; the answer is then stored under all the credentials sent, which this
+        // lookup does not compute, so such an entry is only ever found by a request that sends them all at once.
+        let mut first_hop = plugin_credentials.clone();
+        for index in self.secrets_for(&url) {
+            first_hop.add_secret(index);
+        }
+        let variant = match &self.cache {
+            Some(cache) if cacheable => cache.variant(&first_hop, &self.secrets),
+            _ => None,
+        };
+        let cached = match (&self.cache, &variant) {
+            (Some(cache), Some(variant)) => cache.lookup(url.as_str(), variant),
+            _ => None,
+        };
         if let Some(entry) = &cached
             && entry.fresh
         {
             self.stats.cache_hits.fetch_add(1, Ordering::Relaxed);
-            return Ok(entry.response.clone());
+            return Ok((self.redactor.response(entry.response.clone()), first_hop));
         }
         let mut conditional = Vec::new();
         if let Some(entry) = &cached {
@@ -321,7 +348,7 @@ impl HttpClient {
             };
             drop(pass);
             let retry_in = match &result {
-                Ok(response) if matches!(response.status, 429 | 503) => {
+                Ok((response, _)) if matches!(response.status, 429 | 503) => {
                     let asked = response
                         .headers
                         .iter()
@@ -347,19 +374,33 @@ impl HttpClient {
                 }
                 _ => {}
             }
-            let response = result?;
+            let (response, sent) = result?;
+            // Redacted before anything keeps it: the cache, the record file and the plugin all get this copy.
+            let response = self.redactor.response(response);
+            let mut credentials = plugin_credentials;
+            credentials.extend(&sent);
+            let stored_as = match &self.cache {
+                Some(cache) if cacheable => cache.variant(&credentials, &self.secrets),
+                _ => None,
+            };
             if response.status == 304
-                && let (Some(entry), Some(cache)) = (cached, &self.cache)
+                && let (Some(entry), Some(cache), Some(stored_as)) = (cached, &self.cache, &stored_as)
             {
                 self.stats.cache_hits.fetch_add(1, Ordering::Relaxed);
-                return Ok(cache.refresh(url.as_str(), entry, &response));
+                let refreshed = cache.refresh(url.as_str(), stored_as, entry, &response);
+                return Ok((self.redactor.response(refreshed), credentials));
             }
             refuse_noai(&response)?;
-            if cacheable && let Some(cache) = &self.cache {
-                cache.store(url.as_str(), &response);
+            if let (Some(cache), Some(stored_as)) = (&self.cache, &stored_as) {
+                cache.store(url.as_str(), stored_as, &response);
             }
-            return Ok(response);
+            return Ok((response, credentials));
         }
+    }
+
+    /// The secrets (by index) that go with a request to `url`.
+    fn secrets_for<'a>(&'a self, url: &'a Url) -> impl Iterator<Item = usize> + 'a {
+        self.secrets.iter().enumerate().filter(|(_, s)| s.applies_to(url)).map(|(i, _)| i)
     }
 
     /// Fetches `url`'s robots.txt once per origin (through the same gate) and refuses what it disallows.
@@ -381,7 +422,7 @@ impl HttpClient {
                         };
                         let _pass = self.gate.enter(&robots::origin(url)).await;
                         match tokio::time::timeout(self.limits.default_timeout, self.exchange(&request, &[])).await {
-                            Ok(Ok(response)) => Ok((response.status, response.body)),
+                            Ok(Ok((response, _))) => Ok((response.status, response.body)),
                             // A robots.txt over the body cap is not a site failure; read as no rules.
                             Ok(Err(NetError::TooLarge(_))) => Ok((200, Vec::new())),
                             Ok(Err(e)) => Err(e.to_string()),
@@ -402,8 +443,12 @@ impl HttpClient {
         }
     }
 
-    /// One exchange, following redirects, each hop re-checked against the grants.
-    async fn exchange(&self, request: &Request, extra: &[(HeaderName, HeaderValue)]) -> Result<Response, NetError> {
+    /// One exchange, following redirects, each hop re-checked against the grants; with the secrets it sent.
+    async fn exchange(
+        &self,
+        request: &Request,
+        extra: &[(HeaderName, HeaderValue)],
+    ) -> Result<(Response, Credentials), NetError> {
         let method = reqwest::Method::from_bytes(request.method.as_bytes())
             .map_err(|_| NetError::Other(format!("bad method `{}`", request.method)))?;
         let url = Url::parse(&request.url).map_err(|e| NetError::InvalidUrl(format!("`{}`: {e}", request.url)))?;
@@ -431,9 +476,14 @@ impl HttpClient {
         let mut method = method;
         let mut body = request.body.clone();
         let mut url = url;
+        let mut sent = Credentials::default();
         for _hop in 0..=self.limits.max_redirects {
             let mut hop_headers = headers.clone();
-            self.add_secrets(&url, &mut hop_headers);
+            for index in self.secrets_for(&url) {
+                let secret = &self.secrets[index];
+                hop_headers.insert(secret.header.clone(), secret.value.clone());
+                sent.add_secret(index);
+            }
             let mut builder = client.request(method.clone(), url.clone()).headers(hop_headers);
             if let Some(body) = &body {
                 builder = builder.body(body.clone());
@@ -463,20 +513,9 @@ impl HttpClient {
                 url = next;
                 continue;
             }
-            return self.read_response(url, response).await;
+            return Ok((self.read_response(url, response).await?, sent));
         }
         Err(NetError::TooManyRedirects)
-    }
-
-    fn add_secrets(&self, url: &Url, headers: &mut HeaderMap) {
-        let Some(host) = url.host() else { return };
-        let default_port = if url.scheme() == "https" { 443 } else { 80 };
-        let port = url.port().unwrap_or(default_port);
-        for secret in &self.secrets {
-            if secret.hosts.iter().any(|p| p.matches_host(&host, port, default_port)) {
-                headers.insert(secret.header.clone(), secret.value.clone());
-            }
-        }
     }
 
     async fn read_response(&self, url: Url, mut response: reqwest::Response) -> Result<Response, NetError> {
