@@ -74,9 +74,10 @@ fn block_on<F: Future<Output = anyhow::Result<ExitCode>>>(work: F) -> anyhow::Re
 /// How long the end of a command waits for host work that no one awaits any more.
 const SHUTDOWN_GRACE: std::time::Duration = std::time::Duration::from_secs(1);
 
-/// Prints one JSON document on stdout.
+/// Prints one JSON document on stdout, with plugin text's terminal controls as `\uXXXX` escapes (see
+/// [`crate::plugin_text::json_pretty`]).
 fn print_json<T: Serialize>(value: &T) -> anyhow::Result<()> {
-    println!("{}", serde_json::to_string_pretty(value)?);
+    println!("{}", crate::plugin_text::json_pretty(value)?);
     Ok(())
 }
 

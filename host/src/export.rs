@@ -222,6 +222,13 @@ impl Collection {
                 if listing.status == Status::Dropped {
                     continue;
                 }
+                // `aigc-host render` stores views outside any plugin run; a `render:` item a plugin run stored
+                // (possible before such keys were reserved) is a crawler's picture, not a render.
+                if item.run_id.is_some() {
+                    this.bad_renders
+                        .push(Skipped { id: item.id.clone(), reason: "stored by a plugin run, not by aigc-host render".into() });
+                    continue;
+                }
                 match render_of(&item, key) {
                     Ok((model, set, render)) => {
                         this.renders.entry(model).or_default().entry(set).or_default().insert(render.view, render);
@@ -343,12 +350,13 @@ pub fn copy_blob(dataset: &Dataset, file: &FileInfo, out: &mut impl Write, out_p
 }
 
 /// A readable, portable file name for an item: its title (without extension) made safe, then its id, so names
-/// are unique and the same item has the same name in every export (`Duck_3fa2b1c4d5e6f708`).
+/// are unique and the same item has the same name in every export (`Duck_3fa2b1c4d5e6f708`). The title is
+/// NFC-normalised first, so `é` written decomposed stays a letter, and the result passes [`crate::names`].
 pub fn item_name(item: &Item) -> String {
-    let title = item.title.as_deref().unwrap_or("");
+    let title: String = unicode_normalization::UnicodeNormalization::nfc(item.title.as_deref().unwrap_or("")).collect();
     let stem = match title.rsplit_once('.') {
         Some((stem, ext)) if MODEL_EXTENSIONS.contains(&ext.to_ascii_lowercase().as_str()) => stem,
-        _ => title,
+        _ => title.as_str(),
     };
     let mut safe = String::new();
     for c in stem.chars() {
@@ -362,7 +370,9 @@ pub fn item_name(item: &Item) -> String {
         }
     }
     let safe = safe.trim_end_matches('_');
-    if safe.is_empty() { item.id.clone() } else { format!("{safe}_{}", item.id) }
+    let name = if safe.is_empty() { item.id.clone() } else { format!("{safe}_{}", item.id) };
+    // Letters, digits, `-` and `_` only, so this never changes it; it is the guarantee every export relies on.
+    crate::names::portable(&name)
 }
 
 #[cfg(test)]
@@ -397,6 +407,11 @@ mod tests {
         assert_eq!(item_name(&item(Some("A cat / on a mat!"))), "A_cat_on_a_mat_0123456789abcdef");
         assert_eq!(item_name(&item(Some("青铜鼎.zip"))), "青铜鼎_0123456789abcdef");
         assert_eq!(item_name(&item(Some("../.."))), "0123456789abcdef");
+        // Decomposed and composed spellings of one title give one name; devices and controls never show.
+        assert_eq!(item_name(&item(Some("cafe\u{301}.glb"))), "caf\u{e9}_0123456789abcdef");
+        assert_eq!(item_name(&item(Some("CON.glb"))), "CON_0123456789abcdef");
+        assert_eq!(item_name(&item(Some("a\x1b[2J\u{202e}b"))), "a_2J_b_0123456789abcdef");
+        assert!(crate::names::is_portable(&item_name(&item(Some("CON")))));
         assert_eq!(item_name(&item(None)), "0123456789abcdef");
         let long = "x".repeat(100);
         assert_eq!(item_name(&item(Some(&long))).len(), 40 + 17);

@@ -9,14 +9,16 @@ fn main() -> ExitCode {
     match aigc_host::commands::run(cli) {
         Ok(code) => code,
         Err(error) => {
-            // The cause chain, one line each, in the style of ripgrep and Spin.
+            // The cause chain, one line each, in the style of ripgrep and Spin. Messages may quote a plugin's text
+            // (its error, a name it chose): control characters are shown escaped, never sent to the terminal.
+            let shown = aigc_host::plugin_text::text;
             let mut said = error.to_string();
-            eprintln!("error: {said}");
+            eprintln!("error: {}", shown(&said));
             for cause in error.chain().skip(1) {
                 // Some messages already quote their cause; do not say it twice.
                 let text = cause.to_string();
                 if !said.contains(&text) {
-                    eprintln!("  caused by: {text}");
+                    eprintln!("  caused by: {}", shown(&text));
                     said.push_str(&text);
                 }
             }

@@ -169,10 +169,28 @@ pub fn parse(path: &Path, bytes: &[u8]) -> Result<Manifest, ManifestError> {
     Ok(manifest)
 }
 
+/// Longest description and config help text a manifest may carry.
+const MAX_DESCRIPTION: usize = 4096;
+
+/// The name and version name the plugin in every message, summary, verdict and stored run, so they are held to
+/// what the SDK writes (a Cargo package name and a semver version): a hand-made manifest cannot put terminal
+/// escapes or megabytes into all of those.
 fn validate(manifest: &Manifest) -> Result<(), String> {
     let plugin = &manifest.plugin;
-    if manifest.name.is_empty() || manifest.name.len() > 64 {
-        return Err("the name must be 1 to 64 characters".into());
+    let name_ok = |c: char| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.');
+    if manifest.name.is_empty() || manifest.name.len() > 64 || !manifest.name.chars().all(name_ok) {
+        return Err("the name must be 1 to 64 characters, ASCII letters, digits, `-`, `_` and `.`".into());
+    }
+    let version_ok = |c: char| c.is_ascii_alphanumeric() || matches!(c, '-' | '.' | '+');
+    if manifest.version.is_empty() || manifest.version.len() > 64 || !manifest.version.chars().all(version_ok) {
+        return Err("the version must be 1 to 64 characters of a semver version (`1.2.0`, `0.1.0-beta.1`)".into());
+    }
+    if plugin.description.len() > MAX_DESCRIPTION
+        || plugin.config.iter().any(|(key, c)| key.len() > 64 || c.help.len() > MAX_DESCRIPTION)
+    {
+        return Err(format!(
+            "the description and each config key's help must be at most {MAX_DESCRIPTION} bytes, and keys 64"
+        ));
     }
     for host in plugin.hosts.iter().chain(plugin.secrets.values().flat_map(|s| s.hosts.iter())) {
         crate::net::policy::HostPattern::parse(host).map_err(|e| format!("host `{host}`: {e}"))?;

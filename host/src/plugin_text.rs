@@ -8,7 +8,9 @@
 //! 2. **Escaped on the terminal.** Every human text output shows plugin text through [`line`] or [`text`],
 //!    which turn control characters (C0, DEL, C1, so ESC and its 8-bit CSI) and the invisible bidirectional
 //!    controls that reorder what a reader sees ("Trojan Source") into visible `\x1b` / `\u{202e}` text. JSON
-//!    output needs no escaping: serde writes every control character as `\u00XX`.
+//!    output goes through [`json_pretty`]: serde writes C0 controls as `\u00XX` but C1 controls (0x9b, an 8-bit
+//!    CSI) and bidi controls as they are, so those are written as `\uXXXX` escapes too; the parsed document is
+//!    the same.
 //!
 //! Caps change what is stored; escapes only change what is shown, so `--json` and the dataset keep the plugin's
 //! text as it was (within its cap).
@@ -16,6 +18,9 @@
 use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
 use std::fmt;
+use std::io;
+
+use serde_json::ser::{Formatter, PrettyFormatter};
 
 /// A verdict's reason: a few words that group items in a summary (`too-small`, `has-text`).
 pub const REASON_CAP: usize = 200;
@@ -134,6 +139,71 @@ pub fn is_plain(text: &str) -> bool {
     !text.chars().any(|c| needs_escape(c, false))
 }
 
+/// `value` as pretty JSON that is safe on a terminal: every character [`needs_escape`] flags is written as a
+/// `\uXXXX` escape (serde already does so for C0 controls), so the text holds no C1 control, DEL or bidi control
+/// while parsing to the same document. Ordinary output is byte for byte what `serde_json::to_string_pretty` gives.
+pub fn json_pretty<T: serde::Serialize + ?Sized>(value: &T) -> serde_json::Result<String> {
+    let mut out = Vec::new();
+    let mut serializer = serde_json::Serializer::with_formatter(&mut out, TerminalSafe(PrettyFormatter::new()));
+    value.serialize(&mut serializer)?;
+    // The serializer writes only what `str`s and ASCII it was given, so this cannot fail; be safe anyway.
+    String::from_utf8(out).map_err(|e| serde_json::Error::io(io::Error::new(io::ErrorKind::InvalidData, e)))
+}
+
+/// serde_json's pretty printing, with the string escapes of [`json_pretty`].
+struct TerminalSafe<'a>(PrettyFormatter<'a>);
+
+impl Formatter for TerminalSafe<'_> {
+    fn write_string_fragment<W: ?Sized + io::Write>(&mut self, writer: &mut W, fragment: &str) -> io::Result<()> {
+        let mut rest = fragment;
+        while let Some((at, c)) = rest.char_indices().find(|&(_, c)| needs_escape(c, false)) {
+            writer.write_all(&rest.as_bytes()[..at])?;
+            let mut units = [0u16; 2];
+            for unit in c.encode_utf16(&mut units) {
+                write!(writer, "\\u{unit:04x}")?;
+            }
+            rest = &rest[at + c.len_utf8()..];
+        }
+        writer.write_all(rest.as_bytes())
+    }
+
+    fn begin_array<W: ?Sized + io::Write>(&mut self, writer: &mut W) -> io::Result<()> {
+        self.0.begin_array(writer)
+    }
+
+    fn end_array<W: ?Sized + io::Write>(&mut self, writer: &mut W) -> io::Result<()> {
+        self.0.end_array(writer)
+    }
+
+    fn begin_array_value<W: ?Sized + io::Write>(&mut self, writer: &mut W, first: bool) -> io::Result<()> {
+        self.0.begin_array_value(writer, first)
+    }
+
+    fn end_array_value<W: ?Sized + io::Write>(&mut self, writer: &mut W) -> io::Result<()> {
+        self.0.end_array_value(writer)
+    }
+
+    fn begin_object<W: ?Sized + io::Write>(&mut self, writer: &mut W) -> io::Result<()> {
+        self.0.begin_object(writer)
+    }
+
+    fn end_object<W: ?Sized + io::Write>(&mut self, writer: &mut W) -> io::Result<()> {
+        self.0.end_object(writer)
+    }
+
+    fn begin_object_key<W: ?Sized + io::Write>(&mut self, writer: &mut W, first: bool) -> io::Result<()> {
+        self.0.begin_object_key(writer, first)
+    }
+
+    fn begin_object_value<W: ?Sized + io::Write>(&mut self, writer: &mut W) -> io::Result<()> {
+        self.0.begin_object_value(writer)
+    }
+
+    fn end_object_value<W: ?Sized + io::Write>(&mut self, writer: &mut W) -> io::Result<()> {
+        self.0.end_object_value(writer)
+    }
+}
+
 /// Counts of verdict reasons with a bounded number of distinct ones. The first [`ReasonCounts::TRACKED`]
 /// distinct reasons are counted exactly; reasons arriving after that are counted under [`OTHER_REASONS`]. The
 /// report keeps the [`ReasonCounts::REPORTED`] most frequent (ties by name) and folds the rest into
@@ -151,12 +221,14 @@ impl ReasonCounts {
     /// Distinct reasons a summary lists.
     pub const REPORTED: usize = 100;
 
-    /// Counts one more item under `reason`.
+    /// Counts `n` more items under `reason` (capped at [`REASON_CAP`], for reasons read back from older
+    /// datasets).
     pub fn add(&mut self, reason: &str, n: u64) {
-        if let Some(count) = self.counts.get_mut(reason) {
+        let reason = cap(reason, REASON_CAP);
+        if let Some(count) = self.counts.get_mut(reason.as_ref()) {
             *count += n;
         } else if self.counts.len() < Self::TRACKED && reason != OTHER_REASONS {
-            self.counts.insert(reason.to_string(), n);
+            self.counts.insert(reason.into_owned(), n);
         } else {
             self.other += n;
         }
@@ -243,6 +315,22 @@ mod tests {
                 assert_eq!(shown, c.to_string());
             }
         }
+    }
+
+    #[test]
+    fn json_is_the_same_document_without_terminal_controls() {
+        let value = serde_json::json!({
+            "reason": "a\x1b[31m \u{9b}2J \u{202e}x \x7f \u{2028} 日本 é \u{1f600}",
+            "list": [1, "two", {"nested": "\u{2066}"}],
+            "empty": {}, "none": [],
+        });
+        let safe = json_pretty(&value).unwrap();
+        assert!(!safe.chars().any(|c| needs_escape(c, true)), "{safe:?}");
+        assert!(safe.contains("\\u009b2J") && safe.contains("\\u202ex") && safe.contains("日本 é \u{1f600}"), "{safe}");
+        let parsed: serde_json::Value = serde_json::from_str(&safe).unwrap();
+        assert_eq!(parsed, value);
+        let ordinary = serde_json::json!({"a": [1, 2, {"b": "plain 日本"}], "c": null, "d": {}});
+        assert_eq!(json_pretty(&ordinary).unwrap(), serde_json::to_string_pretty(&ordinary).unwrap());
     }
 
     #[test]

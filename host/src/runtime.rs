@@ -102,6 +102,21 @@ fn stderr_note(stderr: &str) -> String {
     if tail.is_empty() { String::new() } else { format!("\n  its output ended with:\n    {tail}") }
 }
 
+/// A failure's message and captured output held to [`crate::plugin_text`]'s caps, so a plugin that returns or
+/// prints 64 MiB costs a few KiB wherever the failure is stored or printed. Output keeps its end (a panic's
+/// message is its last line).
+fn capped_failure(plugin: String, message: String, stderr: Option<&str>) -> PluginFailure {
+    let message = crate::plugin_text::cap_message(message);
+    match stderr {
+        None => PluginFailure::Returned { plugin, message },
+        Some(stderr) => PluginFailure::Trap {
+            plugin,
+            message,
+            stderr: crate::plugin_text::cap_tail(stderr, crate::plugin_text::MESSAGE_CAP).into_owned(),
+        },
+    }
+}
+
 /// Per-store memory accounting; refusing a grow with an error (not `false`) stops the plugin at once with a
 /// message, instead of letting its allocator abort with a bare `unreachable`.
 pub struct MemoryLimiter {
@@ -347,7 +362,7 @@ pub async fn call<T>(
     };
     match outcome {
         Ok(Ok(value)) => Ok(value),
-        Ok(Err(message)) => Err(PluginFailure::Returned { plugin, message }),
+        Ok(Err(message)) => Err(capped_failure(plugin, message, None)),
         Err(error) => Err(failure(store, error)),
     }
 }
@@ -367,7 +382,7 @@ pub fn failure(store: &Store<HostState>, error: wasmtime::Error) -> PluginFailur
         Some(trap) => format!("{trap}"),
         None => format!("{error:#}"),
     };
-    PluginFailure::Trap { plugin, message, stderr }
+    capped_failure(plugin, message, Some(&stderr))
 }
 
 /// Output the plugin wrote to stdout/stderr.

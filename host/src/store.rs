@@ -33,8 +33,8 @@ use rows::ITEM_COLUMNS;
 
 pub use error::StoreError;
 pub use types::{
-    Annotation, CLEAN_ERROR_KEY, FileInfo, Item, Listing, NewFile, NewItem, PluginRef, Provenance, PutOutcome, RuleStats, RunId,
-    Stats, Status, Verdict,
+    Annotation, CLEAN_ERROR_KEY, FileInfo, HOST_KEY_PREFIXES, Item, Listing, NewFile, NewItem, PluginRef, Provenance,
+    PutOutcome, RuleStats, RunId, Stats, Status, Verdict, is_host_key,
 };
 
 /// The store's result; every error says which dataset it concerns.
@@ -184,6 +184,7 @@ impl Dataset {
             return Ok(PutOutcome { id, created: false });
         }
         let p = &item.provenance;
+        let names = validate::recorded_file_names(item);
         tx.execute(
             &format!(
                 "INSERT INTO items ({ITEM_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)"
@@ -205,10 +206,10 @@ impl Dataset {
             ],
         )
         .map_err(self.db(&action))?;
-        for (position, (file, sha256)) in item.files.iter().zip(&hashes).enumerate() {
+        for (position, ((file, name), sha256)) in item.files.iter().zip(&names).zip(&hashes).enumerate() {
             tx.execute(
                 "INSERT INTO files (item_id, position, name, media_type, size, sha256) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-                params![id, position as i64, file.name, file.media_type, file.data.len() as u64, sha256],
+                params![id, position as i64, name, file.media_type, file.data.len() as u64, sha256],
             )
             .map_err(self.db(&action))?;
         }
@@ -286,12 +287,13 @@ impl Dataset {
                 ])
             })
             .map_err(self.db(&action))?;
-            for (position, (file, sha256)) in item.files.iter().zip(&item_hashes).enumerate() {
+            let names = validate::recorded_file_names(item);
+            for (position, ((file, name), sha256)) in item.files.iter().zip(&names).zip(&item_hashes).enumerate() {
                 tx.prepare_cached(
                     "INSERT INTO files (item_id, position, name, media_type, size, sha256) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
                 )
                 .and_then(|mut insert| {
-                    insert.execute(params![id, position as i64, file.name, file.media_type, file.data.len() as u64, sha256])
+                    insert.execute(params![id, position as i64, name, file.media_type, file.data.len() as u64, sha256])
                 })
                 .map_err(self.db(&action))?;
             }
@@ -543,11 +545,17 @@ impl Dataset {
             let mut by_rule: BTreeMap<String, RuleStats> = BTreeMap::new();
             let mut verdicts = tx.prepare("SELECT rule, keep, reason, count(*) FROM verdicts GROUP BY rule, keep, reason")?;
             let rows = verdicts.query_map([], |row| Ok((row.get::<_, String>(0)?, row.get::<_, bool>(1)?, row.get::<_, String>(2)?, row.get::<_, u64>(3)?)))?;
+            // A rule may have stored a different reason per item: each rule's reasons are counted with a bounded
+            // number of distinct ones, and the most frequent reported (see `plugin_text::ReasonCounts`).
+            let mut reasons: BTreeMap<String, crate::plugin_text::ReasonCounts> = BTreeMap::new();
             for row in rows {
                 let (rule, keep, reason, n) = row?;
-                let stats = by_rule.entry(rule).or_default();
+                let stats = by_rule.entry(rule.clone()).or_default();
                 *if keep { &mut stats.kept } else { &mut stats.dropped } += n;
-                *stats.by_reason.entry(reason).or_default() += n;
+                reasons.entry(rule).or_default().add(&reason, n);
+            }
+            for (rule, counts) in reasons {
+                by_rule.entry(rule).or_default().by_reason = counts.report();
             }
             let mut errors = tx.prepare("SELECT plugin, count(*) FROM annotations WHERE key = ?1 GROUP BY plugin")?;
             for row in errors.query_map([CLEAN_ERROR_KEY], |row| Ok((row.get::<_, String>(0)?, row.get::<_, u64>(1)?)))? {

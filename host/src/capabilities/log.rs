@@ -1,18 +1,20 @@
 //! `aigc:plugin/log`: messages go to the host's log tagged with the plugin, progress to a bar on a terminal.
 //! A run may log at most [`LOG_CAP`] bytes; past that, messages are dropped with one warning, so a chatty or
-//! hostile plugin cannot fill the operator's disk or terminal.
+//! hostile plugin cannot fill the operator's disk or terminal. Each message is capped and shown on one line with
+//! its control characters escaped ([`crate::plugin_text`]), so it cannot drive the terminal or fake other lines.
 
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 use crate::bindings::log::{Host, Level};
+use crate::plugin_text;
 use crate::progress::Progress;
 use crate::runtime::HostState;
 
 /// Bytes of log messages one run may write.
 pub const LOG_CAP: u64 = 1 << 20;
-/// Longest single message kept; longer ones are cut.
-const MESSAGE_CAP: usize = 4096;
+/// Longest progress status line kept.
+const STATUS_CAP: usize = 200;
 
 /// Where a run's plugin messages go.
 pub struct LogSink {
@@ -34,14 +36,16 @@ impl LogSink {
     }
 
     fn write(&self, plugin: &str, level: Level, message: &str) {
-        let total = self.written.fetch_add(message.len() as u64, Ordering::Relaxed) + message.len() as u64;
+        // Cut first, and count what is written: one 64 MiB message costs a cut message's share of the cap.
+        let capped = plugin_text::cap(message, plugin_text::MESSAGE_CAP);
+        let total = self.written.fetch_add(capped.len() as u64, Ordering::Relaxed) + capped.len() as u64;
         if total > LOG_CAP {
             if !self.capped.swap(true, Ordering::Relaxed) {
                 tracing::warn!(plugin, "plugin log cap of {} KiB reached; further messages are dropped", LOG_CAP >> 10);
             }
             return;
         }
-        let message = cut(message, MESSAGE_CAP);
+        let message = plugin_text::line(&capped);
         let guard = self.progress.lock().unwrap_or_else(|p| p.into_inner());
         let emit = || match level {
             Level::Trace => tracing::trace!(plugin, "{message}"),
@@ -58,20 +62,9 @@ impl LogSink {
 
     fn progress(&self, done: u64, total: Option<u64>, message: &str) {
         if let Some(bar) = self.progress.lock().unwrap_or_else(|p| p.into_inner()).as_ref() {
-            bar.update(done, total, cut(message, 200));
+            bar.update(done, total, &plugin_text::line(&plugin_text::cap(message, STATUS_CAP)).to_string());
         }
     }
-}
-
-fn cut(text: &str, max: usize) -> &str {
-    if text.len() <= max {
-        return text;
-    }
-    let mut end = max;
-    while !text.is_char_boundary(end) {
-        end -= 1;
-    }
-    &text[..end]
 }
 
 impl Host for HostState {

@@ -17,6 +17,7 @@ use crate::bindings::cleaner::{Cleaner, CleanerPre};
 use crate::capabilities::{Counters, RunContext, log::LogSink};
 use crate::cli::{AnnotateArgs, CleanArgs, LimitArgs, ModelArgs};
 use crate::manifest::{Kind, PluginFile};
+use crate::plugin_text;
 use crate::progress::Progress;
 use crate::runtime::{self, HostState, Limits, Runtime};
 use crate::store::{Annotation, CLEAN_ERROR_KEY, Dataset, Item, Verdict};
@@ -36,12 +37,34 @@ pub struct CleanSummary {
     /// Items a rule could not judge (its error or crash); they keep their earlier status, and the error is stored
     /// as the item's `clean-error` annotation from that rule until the rule judges it.
     pub errors: u64,
-    /// Why items were dropped: reason -> count (an item dropped by two rules counts under both).
+    /// Why items were dropped: reason -> count (an item dropped by two rules counts under both). At most the 100
+    /// most frequent reasons are listed; the rest are counted under `(other reasons)` (see
+    /// [`plugin_text::ReasonCounts`]).
     pub by_reason: BTreeMap<String, u64>,
+    /// Counted as items are judged, bounded however many distinct reasons the rules return; `by_reason` is its
+    /// report.
+    #[serde(skip)]
+    reasons: plugin_text::ReasonCounts,
     /// The distribution of each rule's verdict scores (and each annotator's annotation scores).
     pub scores: BTreeMap<String, ScoreStats>,
     pub duration_ms: u64,
+    /// The first [`LISTED_FAILURES`] failures, one line each ("item ID: plugin ... failed: ...").
     pub failures: Vec<String>,
+    /// Failures beyond those listed, counted only.
+    pub failures_not_listed: u64,
+}
+
+/// Failures a summary lists; every failure is also stored beside its item (`clean-error`).
+const LISTED_FAILURES: usize = 100;
+
+impl CleanSummary {
+    fn failed(&mut self, item: &str, failure: &runtime::PluginFailure) {
+        if self.failures.len() < LISTED_FAILURES {
+            self.failures.push(format!("item {item}: {failure}"));
+        } else {
+            self.failures_not_listed += 1;
+        }
+    }
 }
 
 /// Summary statistics of scores.
@@ -242,6 +265,7 @@ async fn run_pass(args: Pass<'_>, quiet: bool) -> anyhow::Result<ExitCode> {
 
     let mut summary = Arc::try_unwrap(summary).map_err(|_| anyhow::anyhow!("workers still running"))?.into_inner();
     summary.duration_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+    summary.by_reason = summary.reasons.report();
     for rule in rules.iter() {
         let scores = std::mem::take(&mut *rule.scores.lock().unwrap_or_else(|p| p.into_inner()));
         if !scores.is_empty() {
@@ -290,10 +314,10 @@ async fn run_pass(args: Pass<'_>, quiet: bool) -> anyhow::Result<ExitCode> {
             );
         }
         for (reason, count) in &summary.by_reason {
-            eprintln!("  {count:>6}  {reason}");
+            eprintln!("  {count:>6}  {}", plugin_text::line(reason));
         }
         for failure in summary.failures.iter().take(10) {
-            eprintln!("error: {failure}");
+            eprintln!("error: {}", plugin_text::text(failure));
         }
     }
     Ok(super::exit(summary.errors == 0))
@@ -388,7 +412,7 @@ async fn judge_items(shared: &Shared<'_>, pending: &mut Pending) -> anyhow::Resu
                     Err(e) => {
                         let failure = runtime::failure(&store, e);
                         record_failure(kind, dataset, rule, item, &failure.to_string())?;
-                        summary.lock().await.failures.push(format!("item {}: {failure}", item.id));
+                        summary.lock().await.failed(&item.id, &failure);
                         judged_all = false;
                         continue;
                     }
@@ -408,10 +432,11 @@ async fn judge_items(shared: &Shared<'_>, pending: &mut Pending) -> anyhow::Resu
             };
             match result {
                 Ok(Some(v)) => {
+                    // Capped before it is stored, counted or printed: a reason is a few words, not 64 MiB.
                     let verdict = Verdict {
                         rule: rule.plugin.manifest.name.clone(),
                         keep: v.keep,
-                        reason: v.reason,
+                        reason: plugin_text::cap_reason(v.reason),
                         score: v.score,
                     };
                     if let Some(score) = verdict.score.filter(|s| s.is_finite()) {
@@ -429,7 +454,7 @@ async fn judge_items(shared: &Shared<'_>, pending: &mut Pending) -> anyhow::Resu
                         *slot = None; // a crashed instance is not reused
                     }
                     record_failure(kind, dataset, rule, item, &failure.to_string())?;
-                    summary.lock().await.failures.push(format!("item {}: {failure}", item.id));
+                    summary.lock().await.failed(&item.id, &failure);
                 }
             }
         }
@@ -456,7 +481,7 @@ async fn judge_items(shared: &Shared<'_>, pending: &mut Pending) -> anyhow::Resu
             s.dropped += 1;
         }
         for reason in dropped_by {
-            *s.by_reason.entry(reason).or_default() += 1;
+            s.reasons.add(&reason, 1);
         }
         drop(s);
         if let Some(bar) = progress {
@@ -474,7 +499,7 @@ fn record_failure(kind: Kind, dataset: &Dataset, rule: &Rule, item: &Item, messa
     let annotation = Annotation {
         key: CLEAN_ERROR_KEY.into(),
         plugin: rule.plugin.manifest.name.clone(),
-        value: message.chars().take(4096).collect(),
+        value: plugin_text::cap_message(message.to_string()),
         score: None,
     };
     dataset.put_annotation(&item.id, &annotation, rule.ctx.run_id)?;

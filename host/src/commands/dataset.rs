@@ -1,4 +1,7 @@
 //! `aigc-host dataset stats | ls | show | cat | import | export`.
+//!
+//! Titles, categories, licences, reasons and annotations come from plugins (and file names from whoever made the
+//! files): the text outputs show them through [`plugin_text::line`], so none of it can drive the terminal.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -7,8 +10,9 @@ use anyhow::Context;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
+use crate::plugin_text::{self, line};
 use crate::progress::Progress;
-use crate::store::{Dataset, NewFile, NewItem, Provenance};
+use crate::store::{Dataset, NewFile, NewItem, Provenance, StoreError};
 
 pub fn stats(dir: &Path, json: bool) -> anyhow::Result<ExitCode> {
     let stats = Dataset::open(dir)?.stats()?;
@@ -25,16 +29,16 @@ pub fn stats(dir: &Path, json: bool) -> anyhow::Result<ExitCode> {
     );
     println!("by category:");
     for (category, count) in &stats.by_category {
-        println!("  {count:>7}  {category}");
+        println!("  {count:>7}  {}", line(category));
     }
     println!("by status:");
     for (status, count) in &stats.by_status {
         println!("  {count:>7}  {status}");
     }
     for (rule, s) in &stats.by_rule {
-        println!("rule {rule}: {} kept, {} dropped, {} not judged (errors)", s.kept, s.dropped, s.errors);
+        println!("rule {}: {} kept, {} dropped, {} not judged (errors)", line(rule), s.kept, s.dropped, s.errors);
         for (reason, count) in &s.by_reason {
-            println!("  {count:>7}  {reason}");
+            println!("  {count:>7}  {}", line(reason));
         }
     }
     Ok(ExitCode::SUCCESS)
@@ -82,16 +86,17 @@ pub fn ls(dir: &Path, json: bool) -> anyhow::Result<ExitCode> {
     }
     for item in &items {
         let status = serde_json::to_value(item.status)?.as_str().unwrap_or("?").to_string();
+        // Padding applies to the escaped text, so `{:<18}` goes through a String.
         println!(
             "{}  {:<8} {:<18} {:<14} {}",
             item.id,
             status,
-            item.category.unwrap_or("-"),
-            item.licence.unwrap_or("-"),
-            item.title.unwrap_or(item.source)
+            line(item.category.unwrap_or("-")).to_string(),
+            line(item.licence.unwrap_or("-")).to_string(),
+            line(item.title.unwrap_or(item.source))
         );
         for v in item.verdicts {
-            println!("      {} {}: {}", if v.keep { "keep" } else { "drop" }, v.rule, v.reason);
+            println!("      {} {}: {}", if v.keep { "keep" } else { "drop" }, line(&v.rule), line(&v.reason));
         }
     }
     Ok(ExitCode::SUCCESS)
@@ -119,21 +124,28 @@ pub fn show(dir: &Path, id: &str, json: bool) -> anyhow::Result<ExitCode> {
         super::print_json(&shown)?;
     } else {
         let item = &listing.item;
-        println!("{} {}", item.id, item.title.as_deref().unwrap_or(""));
-        println!("  source: {} ({})", item.provenance.source_url, item.source_key);
-        println!("  licence: {}  author: {}", item.provenance.licence.as_deref().unwrap_or("unknown"), item.provenance.author.as_deref().unwrap_or("unknown"));
-        println!("  category: {}  status: {}", item.category.as_deref().unwrap_or("-"), listing.status);
+        let p = &item.provenance;
+        println!("{} {}", item.id, line(item.title.as_deref().unwrap_or("")));
+        println!("  source: {} ({})", line(&p.source_url), line(&item.source_key));
+        println!(
+            "  licence: {}  author: {}",
+            line(p.licence.as_deref().unwrap_or("unknown")),
+            line(p.author.as_deref().unwrap_or("unknown"))
+        );
+        println!("  category: {}  status: {}", line(item.category.as_deref().unwrap_or("-")), listing.status);
         for f in &item.files {
-            println!("  file {} ({}, {} bytes, sha256 {})", f.name, f.media_type, f.size, f.sha256);
+            println!("  file {} ({}, {} bytes, sha256 {})", line(&f.name), line(&f.media_type), f.size, f.sha256);
         }
         for v in &listing.verdicts {
-            println!("  {} by {}: {}", if v.keep { "kept" } else { "dropped" }, v.rule, v.reason);
+            println!("  {} by {}: {}", if v.keep { "kept" } else { "dropped" }, line(&v.rule), line(&v.reason));
         }
         for a in &annotations {
             let score = a.score.map(|s| format!(" ({s:.3})")).unwrap_or_default();
-            println!("  {} by {}: {}{score}", a.key, a.plugin, a.value);
+            // Values may be up to 1 MiB; the text view shows a message's worth (`--json` has them whole).
+            let value = plugin_text::cap(&a.value, plugin_text::MESSAGE_CAP);
+            println!("  {} by {}: {}{score}", line(&a.key), line(&a.plugin), line(&value));
         }
-        println!("  metadata: {}", item.metadata);
+        println!("  metadata: {}", line(&plugin_text::cap(&item.metadata, plugin_text::MESSAGE_CAP)));
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -156,6 +168,21 @@ struct ImportSummary {
     items_added: u64,
     items_skipped: u64,
     files_seen: u64,
+    /// Files the store refused (a field over a limit), each named in `warnings`.
+    files_not_imported: u64,
+    /// The first [`LISTED_WARNINGS`] warnings: a file not imported and why, or a name stored in its portable form.
+    warnings: Vec<String>,
+}
+
+/// Warnings an import lists; past that they are only counted.
+const LISTED_WARNINGS: usize = 100;
+
+impl ImportSummary {
+    fn warn(&mut self, warning: String) {
+        if self.warnings.len() < LISTED_WARNINGS {
+            self.warnings.push(warning);
+        }
+    }
 }
 
 /// One file to import and the category it falls under.
@@ -208,8 +235,14 @@ pub fn import(
     if let Some(bar) = &progress {
         bar.update(0, Some(candidates.len() as u64), "");
     }
-    let mut summary =
-        ImportSummary { dataset: dir.display().to_string(), items_added: 0, items_skipped: 0, files_seen: 0 };
+    let mut summary = ImportSummary {
+        dataset: dir.display().to_string(),
+        items_added: 0,
+        items_skipped: 0,
+        files_seen: 0,
+        files_not_imported: 0,
+        warnings: Vec::new(),
+    };
     for candidate in &candidates {
         let data = match crate::regular_file::read(&candidate.path, crate::regular_file::Links::Follow) {
             Ok(data) => data,
@@ -227,6 +260,11 @@ pub fn import(
             .unwrap_or_else(|_| absolute.display().to_string());
         let name =
             candidate.path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "file".into());
+        // Stored under its portable name (the original stays the title), so an export writes it on any system.
+        let file_name = crate::names::portable(&name);
+        if file_name != name {
+            summary.warn(format!("`{}` is stored as `{file_name}`, a name every system can use", candidate.path.display()));
+        }
         let media_type = mime_guess::from_path(&candidate.path).first_or_octet_stream().essence_str().to_string();
         let item = NewItem {
             // Keyed by content, so importing the same file twice (or from two places) stores it once.
@@ -241,15 +279,21 @@ pub fn import(
                 author_url: None,
             },
             metadata: serde_json::json!({ "imported_path": candidate.relative }).to_string(),
-            files: vec![NewFile { name: sanitize(&name), media_type, data }],
+            files: vec![NewFile { name: file_name, media_type, data }],
             parent: None,
         };
-        let put = dataset.put_item(None, &item)?;
         summary.files_seen += 1;
-        if put.created {
-            summary.items_added += 1
-        } else {
-            summary.items_skipped += 1
+        match dataset.put_item(None, &item) {
+            Ok(put) if put.created => summary.items_added += 1,
+            Ok(_) => summary.items_skipped += 1,
+            // The file's own problem (a field over a limit): skipped with a warning naming it, and the import goes
+            // on; it never stops halfway over one file.
+            Err(e @ StoreError::Invalid { .. }) => {
+                summary.files_not_imported += 1;
+                summary.warn(format!("`{}` was not imported: {e}", candidate.path.display()));
+            }
+            // The dataset's problem (disk full, a damaged manifest): every later file would fail the same way.
+            Err(e) => return Err(e.into()),
         }
         if let Some(bar) = &progress {
             bar.inc(1);
@@ -261,21 +305,19 @@ pub fn import(
     if json {
         super::print_json(&summary)?;
     } else {
+        for warning in &summary.warnings {
+            eprintln!("warning: {}", line(warning));
+        }
         eprintln!(
-            "imported {} files into `{}`: {} new items, {} already present",
+            "imported {} files into `{}`: {} new items, {} already present, {} not imported",
             summary.files_seen,
             dir.display(),
             summary.items_added,
-            summary.items_skipped
+            summary.items_skipped,
+            summary.files_not_imported
         );
     }
     Ok(ExitCode::SUCCESS)
-}
-
-/// File names inside an item may not contain path separators.
-fn sanitize(name: &str) -> String {
-    let cleaned: String = name.chars().map(|c| if matches!(c, '/' | '\\' | '\0') { '_' } else { c }).collect();
-    if cleaned.is_empty() || cleaned == "." || cleaned == ".." { "file".to_string() } else { cleaned }
 }
 
 /// `aigc-host dataset export`: the export itself lives in [`crate::export`].

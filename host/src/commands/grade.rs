@@ -15,16 +15,16 @@ use crate::bindings::grader::GraderPre;
 use crate::capabilities::{Counters, RunContext, log::LogSink};
 use crate::cli::GradeArgs;
 use crate::manifest::Kind;
+use crate::plugin_text;
 use crate::runtime::{self, HostState, Limits, Runtime};
 use crate::submission::{IngestLimits, Submission};
 
 /// Wall-clock time one submission's grading may take when `--timeout` is not given.
 const GRADE_WALL_BACKSTOP: std::time::Duration = std::time::Duration::from_secs(600);
 
-/// Caps on what a grader may report, so a hostile one cannot bloat the report.
+/// Most checks a grader may report, so a hostile one cannot bloat the report; each check's name and message are
+/// capped by [`plugin_text`].
 const MAX_CHECKS: usize = 500;
-const MAX_NAME: usize = 200;
-const MAX_MESSAGE: usize = 2000;
 
 #[derive(Debug, Serialize)]
 pub struct Check {
@@ -132,14 +132,23 @@ pub async fn grade(args: GradeArgs) -> anyhow::Result<ExitCode> {
     if args.output.json {
         super::print_json(&report)?;
     } else {
+        // Names, messages and errors are the grader's text (and submission paths the students'): escaped, so
+        // none of it can drive the terminal.
         for s in &report.submissions {
+            let submission = plugin_text::line(&s.submission);
             match &s.error {
-                None => println!("{}: {:.1} / {:.1}", s.submission, s.score, s.max_score),
-                Some(e) => println!("{}: {e}", s.submission),
+                None => println!("{submission}: {:.1} / {:.1}", s.score, s.max_score),
+                Some(e) => println!("{submission}: {}", plugin_text::text(e)),
             }
             for c in &s.checks {
                 let mark = if c.passed { "x" } else { " " };
-                println!("  [{mark}] {} {:.1}/{:.1}  {}", c.name, c.points, c.max_points, c.message);
+                println!(
+                    "  [{mark}] {} {:.1}/{:.1}  {}",
+                    plugin_text::line(&c.name),
+                    c.points,
+                    c.max_points,
+                    plugin_text::line(&c.message)
+                );
             }
         }
     }
@@ -188,15 +197,11 @@ fn sanitize(check: crate::bindings::types::Check) -> Check {
     let max_points = if check.max_points.is_finite() { check.max_points.clamp(0.0, 1e6) } else { 0.0 };
     let claimed = if check.points.is_finite() { check.points } else { 0.0 };
     let points = claimed.clamp(0.0, max_points);
-    let mut message = cut(&check.message, MAX_MESSAGE);
+    let mut message = plugin_text::cap_message(check.message);
     if points != claimed {
         message.push_str(&format!(" [the grader claimed {claimed} points; held to 0..{max_points}]"));
     }
-    Check { name: cut(&check.name, MAX_NAME), passed: check.passed, points, max_points, message }
-}
-
-fn cut(text: &str, max: usize) -> String {
-    if text.chars().count() <= max { text.to_string() } else { text.chars().take(max).chain("…".chars()).collect() }
+    Check { name: plugin_text::cap_name(check.name), passed: check.passed, points, max_points, message }
 }
 
 fn failed(submission: String, error: String) -> Graded {

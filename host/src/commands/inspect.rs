@@ -6,6 +6,7 @@ use serde::Serialize;
 
 use crate::cli::InspectArgs;
 use crate::manifest::{ConfigKey, PluginFile, SecretRequest};
+use crate::plugin_text::line;
 
 #[derive(Serialize)]
 struct Requests<'a> {
@@ -45,19 +46,20 @@ pub fn inspect(args: &InspectArgs) -> anyhow::Result<ExitCode> {
         super::print_json(&view)?;
         return Ok(ExitCode::SUCCESS);
     }
+    // Everything below but the hash comes from the plugin's own manifest: shown escaped, as plugin text.
     println!("{} {} ({}, {})", m.name, m.version, m.plugin.kind, m.wit);
     if !m.plugin.description.is_empty() {
-        println!("  {}", m.plugin.description);
+        println!("  {}", line(&m.plugin.description));
     }
     println!("  sha256 {}  ({} KiB)", plugin.sha256, plugin.bytes.len() >> 10);
-    let list = |v: &[String]| if v.is_empty() { "none".to_string() } else { v.join(", ") };
+    let list = |v: &[String]| if v.is_empty() { "none".to_string() } else { line(&v.join(", ")).to_string() };
     println!("hosts it asks for: {}", list(&m.plugin.hosts));
     if m.plugin.secrets.is_empty() {
         println!("secrets: none");
     } else {
         println!("secrets (give with --secret NAME=VALUE):");
         for (name, s) in &m.plugin.secrets {
-            println!("  {name}: sent as `{}` to {}", s.header, s.hosts.join(", "));
+            println!("  {}: sent as `{}` to {}", line(name), line(&s.header), line(&s.hosts.join(", ")));
         }
     }
     println!("models: {}", list(&m.plugin.models));
@@ -66,8 +68,8 @@ pub fn inspect(args: &InspectArgs) -> anyhow::Result<ExitCode> {
     } else {
         println!("config (set with --set KEY=VALUE):");
         for (key, c) in &m.plugin.config {
-            let default = c.default.as_deref().map(|d| format!(" [default: {d}]")).unwrap_or_default();
-            println!("  {key}{default}\n      {}", c.help);
+            let default = c.default.as_deref().map(|d| format!(" [default: {}]", line(d))).unwrap_or_default();
+            println!("  {}{default}\n      {}", line(key), line(&c.help));
         }
     }
     Ok(ExitCode::SUCCESS)

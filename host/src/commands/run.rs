@@ -159,7 +159,8 @@ pub async fn run(args: RunArgs, quiet: bool) -> anyhow::Result<ExitCode> {
         );
     }
     if let Err(failure) = &outcome {
-        eprintln!("error: {failure}");
+        // The crawler's own error text (capped in `runtime`), shown with its control characters escaped.
+        eprintln!("error: {}", crate::plugin_text::text(&failure.to_string()));
         eprintln!(
             "the dataset `{}` is intact: items stored before the failure are kept; run the same command again to resume",
             args.dataset.display()

@@ -6,8 +6,11 @@
 //! 渲染结果/<类别>/<item>/NNN.png    the renders of each cleaned item (one render set, `random` by default)
 //! ```
 //!
-//! Names are UTF-8 with the zip's UTF-8 flag (the zip crate sets it for every non-ASCII name). Entries are
-//! streamed from the blobs into the zip file, which is written beside its final name and renamed at the end.
+//! Names are UTF-8 with the zip's UTF-8 flag (the zip crate sets it for every non-ASCII name), and portable: item
+//! names are made by [`super::item_name`], and the files inside a packed `<item>.zip` keep their stored names in
+//! their [`crate::names`] form (distinct without regard to case, no device names, drive letters or control
+//! characters), whatever an older dataset recorded. Entries are streamed from the blobs into the zip file, which
+//! is written beside its final name and renamed at the end.
 
 use std::fs::File;
 use std::io::{BufWriter, Seek, Write};
@@ -170,8 +173,10 @@ fn model_bytes(dataset: &Dataset, model: &Model) -> Result<(String, Option<File>
     let temp = tempfile::tempfile().map_err(ExportError::io("creating a temporary file in", &std::env::temp_dir()))?;
     let path = PathBuf::from(format!("<packed {}>", model.item.id));
     let mut zip = ZipWriter::new(BufWriter::new(temp));
-    for file in std::iter::once(model.file()).chain(companions) {
-        zip.start_file(file.name.as_str(), options_for(&extension(&file.name), file.size))
+    let files: Vec<_> = std::iter::once(model.file()).chain(companions).collect();
+    let names = crate::names::unique(files.iter().map(|f| f.name.as_str()));
+    for (file, name) in files.into_iter().zip(names) {
+        zip.start_file(name.as_str(), options_for(&extension(&name), file.size))
             .map_err(|source| ExportError::Zip { path: path.clone(), source })?;
         copy_blob(dataset, file, &mut zip, &path)?;
     }
@@ -292,5 +297,56 @@ mod tests {
             assert!(zip_path(&bad, &mut warnings).is_err(), "{bad:?}");
         }
         assert!(is_course_name("12_2023001.zip") && !is_course_name("12-2023001.zip") && !is_course_name("_1.zip"));
+    }
+
+    /// A dataset written before names were made portable (its rows edited here to hold what an old store took):
+    /// the packed model's entries still come out portable and distinct.
+    #[test]
+    fn names_an_older_store_recorded_are_made_portable_in_the_packed_model() {
+        use crate::store::{NewFile, NewItem, Provenance};
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().join("ds");
+        let dataset = Dataset::create_or_open(&dir).unwrap();
+        let provenance =
+            Provenance { source_url: "u".into(), licence: None, licence_url: None, author: None, author_url: None };
+        let file = |name: &str| NewFile { name: name.into(), media_type: "image/png".into(), data: name.as_bytes().to_vec() };
+        let model = NewItem {
+            source_key: "old:model".into(),
+            category: Some("animals".into()),
+            title: Some("model".into()),
+            provenance: provenance.clone(),
+            metadata: "{}".into(),
+            files: ["scene.gltf", "f1.png", "f2.png", "f3.png", "f4.png", "f5.png"].into_iter().map(file).collect(),
+            parent: None,
+        };
+        let id = dataset.put_item(None, &model).unwrap().id;
+        let render = NewItem {
+            source_key: format!("render:{id}:random:000"),
+            category: None,
+            title: None,
+            provenance,
+            metadata: r#"{"camera": {"rt": [[1, 0, 0, 0], [0, 1, 0, 0], [0, 0, 1, -1.5]]}}"#.into(),
+            files: vec![file("view.png")],
+            parent: Some(id.clone()),
+        };
+        dataset.put_item(None, &render).unwrap();
+        let conn = rusqlite::Connection::open(dir.join("manifest.sqlite")).unwrap();
+        for (from, to) in
+            [("f1.png", "CON.png"), ("f2.png", "a:b.png"), ("f3.png", "A.png"), ("f4.png", "a.png"), ("f5.png", "x\x1b.")]
+        {
+            conn.execute("UPDATE files SET name = ?1 WHERE name = ?2", [to, from]).unwrap();
+        }
+        drop(conn);
+
+        let out = tmp.path().join("1_2.zip");
+        let options = Options { views: 1, ..options(out.to_str().unwrap(), None, None) };
+        write(&dataset, &Collection::load(&dataset).unwrap(), &options, None).unwrap();
+        let mut archive = zip::ZipArchive::new(File::open(&out).unwrap()).unwrap();
+        let packed = format!("{DOWNLOADED}/动物/model_{id}.zip");
+        let mut bytes = Vec::new();
+        std::io::Read::read_to_end(&mut archive.by_name(&packed).unwrap(), &mut bytes).unwrap();
+        let inner = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
+        let names: Vec<String> = inner.file_names().map(|n| n.unwrap().into_owned()).collect();
+        assert_eq!(names, ["scene.gltf", "CON_.png", "a_b.png", "A.png", "a (2).png", "x_"]);
     }
 }

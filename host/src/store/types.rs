@@ -172,6 +172,21 @@ pub struct RuleStats {
     pub by_reason: BTreeMap<String, u64>,
 }
 
+/// Source-key namespaces only the host writes: `render:` (the views `aigc-host render` draws, which every export
+/// takes for renders), `import:` (files `dataset import` stored, keyed by their content) and `aigc-host:` (kept
+/// for what the host makes next). A plugin's put under one of them, in any letter case, is refused, so a crawler
+/// cannot pass its own images off as renders or take an imported file's place. The host's own writers call the
+/// store directly; only plugins go through [`is_host_key`]'s check.
+pub const HOST_KEY_PREFIXES: &[&str] = &["render:", "import:", "aigc-host:"];
+
+/// The reserved namespace `key` falls in, if any (see [`HOST_KEY_PREFIXES`]).
+pub fn is_host_key(key: &str) -> Option<&'static str> {
+    HOST_KEY_PREFIXES
+        .iter()
+        .copied()
+        .find(|prefix| key.get(..prefix.len()).is_some_and(|start| start.eq_ignore_ascii_case(prefix)))
+}
+
 /// The annotation key under which `aigc-host clean` records why a rule could not judge an item (its error or
 /// crash), with the rule's name as the annotation's plugin; a later verdict from the rule removes it.
 pub const CLEAN_ERROR_KEY: &str = "clean-error";
