@@ -99,3 +99,42 @@ bench-svg: build
 .PHONY: bench-image
 bench-image: build
 	$(PYTHON) bench/image/run.py $(BENCH_IMAGE_ARGS)
+
+# Fuzzing (fuzz/README.md): every target of `aigc_host::fuzzing` under libFuzzer (cargo-fuzz) for FUZZ_SECONDS
+# each. The instrumented build is its own (target/fuzz/; about an hour cold on 2 cores with FUZZ_JOBS=1, since
+# the host links wasmtime and libtorch) and needs nightly flags: RUSTC_BOOTSTRAP=1 on the pinned stable compiler.
+# New corpus entries go to target/fuzz/corpus/ (the committed seeds in fuzz/corpus/ are only read; fixed
+# regressions are copied there first, known failures left out so they do not stop the run); crashes,
+# timeouts and OOMs to fuzz/artifacts/<target>/ (minimise with `cargo fuzz tmin`, then commit to fuzz/regressions/).
+# FUZZ_SANITIZER=none builds with coverage only (faster, no ASan). The test suite runs the same targets the
+# stable way on every run (tests/all/fuzz_corpus.rs); AIGC_FUZZ_SECONDS=600 makes that longer too.
+FUZZ_SECONDS ?= 60
+FUZZ_TIMEOUT ?= 10
+FUZZ_SANITIZER ?= address
+FUZZ_JOBS ?= 1
+FUZZ_TARGETS ?= $(basename $(notdir $(wildcard fuzz/fuzz_targets/*.rs)))
+FUZZ_TARGET_DIR := $(CURDIR)/target/fuzz
+FUZZ_CARGO := RUSTC_BOOTSTRAP=1 CARGO_BUILD_JOBS=$(FUZZ_JOBS) nice -n 19 $(CARGO) fuzz
+
+.PHONY: fuzz fuzz-tools fuzz-build
+fuzz-tools: toolchain
+	@command -v cargo-fuzz >/dev/null || $(CARGO) install cargo-fuzz --locked
+
+fuzz-build: setup fuzz-tools
+	$(FUZZ_CARGO) build -s $(FUZZ_SANITIZER) --target-dir $(FUZZ_TARGET_DIR)
+
+fuzz: fuzz-build
+	@set -e; for t in $(FUZZ_TARGETS); do \
+	  dict=fuzz/dictionaries/$$t.dict; \
+	  case $$t in model_zip|submission_zip) dict=fuzz/dictionaries/zip.dict;; esac; \
+	  mkdir -p target/fuzz/corpus/$$t; \
+	  for f in fuzz/regressions/$$t/*; do \
+	    [ -f "$$f" ] && ! grep -q "^$${f#fuzz/regressions/}\b" fuzz/regressions/known_failures.txt 2>/dev/null \
+	      && cp "$$f" target/fuzz/corpus/$$t/; true; \
+	  done; \
+	  echo "== fuzz $$t for $(FUZZ_SECONDS) s"; \
+	  $(FUZZ_CARGO) run -s $(FUZZ_SANITIZER) --target-dir $(FUZZ_TARGET_DIR) $$t \
+	    target/fuzz/corpus/$$t fuzz/corpus/$$t -- \
+	    -max_total_time=$(FUZZ_SECONDS) -timeout=$(FUZZ_TIMEOUT) -rss_limit_mb=2048 -dict=$$dict \
+	    -print_final_stats=1; \
+	done
