@@ -17,7 +17,8 @@ impl Host for HostState {
     async fn facts(&mut self, id: String) -> wasmtime::Result<Result<Facts, Error>> {
         let dataset = self.ctx.dataset.clone().ok_or_else(|| wasmtime::Error::msg("this run lends no dataset"))?;
         let shown: String = id.chars().take(SHOWN_ID).collect();
-        let outcome = self.host_work(format!("the model of item `{shown}`"), move |work| measure(&dataset, &id, work)).await?;
+        let outcome =
+            self.host_work(format!("the model of item `{shown}`"), move |work| measure(&dataset, &id, work)).await?;
         Ok(outcome.map(Facts::from).map_err(Failure::into_wit))
     }
 }

@@ -204,7 +204,8 @@ fn render_model(dataset: &Dataset, item: &Item, args: &RenderArgs, limits: &Limi
             .par_iter()
             .map(|view| {
                 // Each view is a host call of its own: charged, and given up past the time limit.
-                let mut view_work = meter.start(format!("view {} {:03} of item `{}`", view.set.as_str(), view.index, item.id));
+                let mut view_work =
+                    meter.start(format!("view {} {:03} of item `{}`", view.set.as_str(), view.index, item.id));
                 let cost = render::cost::view(&normalised, view, args.size);
                 view_work.charge(Cost::work(cost.work)).map_err(|e| render::RenderError::Limit(e.to_string()))?;
                 render_item(item, &normalised, view, args, &view_work)

@@ -191,10 +191,7 @@ pub(super) fn obj_vertex_set(entries: u64) -> Cost {
 /// `tobj` parsing and indexing an OBJ with `counts`, then the scene made from it.
 pub(super) fn obj_parse(counts: &ObjCounts) -> Cost {
     let corners = counts.triangles.saturating_mul(3);
-    let work = counts
-        .bytes
-        .saturating_mul(OBJ_PARSE_NS_PER_BYTE)
-        .saturating_add(corners.saturating_mul(OBJ_CORNER_NS));
+    let work = counts.bytes.saturating_mul(OBJ_PARSE_NS_PER_BYTE).saturating_add(corners.saturating_mul(OBJ_CORNER_NS));
     // tobj's own arrays: positions (and colours) 24 bytes, texture coordinates 8, normals 12.
     let arrays = counts.positions * 24 + counts.texcoords * 8 + counts.normals * 12;
     let faces = counts.faces.saturating_mul(OBJ_FACE_BYTES).saturating_add(counts.polygon_corners * OBJ_CORNER_BYTES);
@@ -213,7 +210,10 @@ pub(super) fn obj_parse(counts: &ObjCounts) -> Cost {
 pub(super) fn mtl(bytes: u64, lines: u64, materials: u64) -> Cost {
     Cost::new(
         bytes.saturating_mul(OBJ_PARSE_NS_PER_BYTE).saturating_add(lines.saturating_mul(MTL_LINE_NS)),
-        materials.saturating_mul(MTL_MATERIAL_BYTES).saturating_add(lines.saturating_mul(MTL_LINE_BYTES)).saturating_add(bytes.saturating_mul(2)),
+        materials
+            .saturating_mul(MTL_MATERIAL_BYTES)
+            .saturating_add(lines.saturating_mul(MTL_LINE_BYTES))
+            .saturating_add(bytes.saturating_mul(2)),
     )
 }
 

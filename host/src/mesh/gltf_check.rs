@@ -117,10 +117,9 @@ pub(super) fn geometry(document: &Document, path: &str, limits: &Limits) -> Resu
             )));
         }
         if let Some(mesh) = node.mesh() {
-            let g = *per_mesh.entry(mesh.index()).or_insert_with(|| mesh.primitives().map(|p| primitive(&p)).fold(
-                Geometry::default(),
-                add,
-            ));
+            let g = *per_mesh
+                .entry(mesh.index())
+                .or_insert_with(|| mesh.primitives().map(|p| primitive(&p)).fold(Geometry::default(), add));
             total = add(total, g);
         }
         stack.extend(node.children().map(|child| (child, depth + 1)));

@@ -10,9 +10,9 @@ use std::io::Cursor;
 use std::sync::Arc;
 
 use super::bundle::{Bundle, Files};
+use super::cost::ObjCounts;
 use super::scene::{AlphaMode, Declared, Material, Primitive, Scene, Texture, Wrap};
 use super::textures::{Source, Textures, dimensions};
-use super::cost::ObjCounts;
 use super::{Format, Limits, MeshError, cost, obj_scan};
 use crate::budget::Work;
 
@@ -90,11 +90,19 @@ pub(super) fn load(bundle: &Bundle, path: &str, limits: &Limits, work: &mut Work
             texture = match by_name.get(&name) {
                 Some(slot) => *slot,
                 None => {
-                    let slot = texture_of(&mut files, &mut decoded, &mut declared, &mut warnings, work, (path, &name, &m.name), limits)?
-                        .map(|t| {
-                            textures.push(t);
-                            textures.len() - 1
-                        });
+                    let slot = texture_of(
+                        &mut files,
+                        &mut decoded,
+                        &mut declared,
+                        &mut warnings,
+                        work,
+                        (path, &name, &m.name),
+                        limits,
+                    )?
+                    .map(|t| {
+                        textures.push(t);
+                        textures.len() - 1
+                    });
                     by_name.insert(name, slot);
                     slot
                 }

@@ -32,7 +32,8 @@ fn lines(text: &[u8]) -> impl Iterator<Item = (&str, Option<&str>, std::str::Spl
 
 /// Counts `text` as `tobj` will parse it.
 pub(super) fn scan(text: &[u8]) -> ObjScan {
-    let mut out = ObjScan { counts: ObjCounts { bytes: text.len() as u64, ..ObjCounts::default() }, ..ObjScan::default() };
+    let mut out =
+        ObjScan { counts: ObjCounts { bytes: text.len() as u64, ..ObjCounts::default() }, ..ObjScan::default() };
     let c = &mut out.counts;
     for (line, keyword, words) in lines(text) {
         match keyword {

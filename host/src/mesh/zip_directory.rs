@@ -17,7 +17,8 @@ pub(super) fn declared_entries(data: &[u8]) -> Option<u64> {
     let end = data.len().checked_sub(EOCD_LEN)?;
     let at = (earliest..=end).rev().find(|&i| data[i..i + 4] == EOCD)?;
     let u16_at = |o: usize| u64::from(u16::from_le_bytes([data[at + o], data[at + o + 1]]));
-    let u32_at = |o: usize| u64::from(u32::from_le_bytes([data[at + o], data[at + o + 1], data[at + o + 2], data[at + o + 3]]));
+    let u32_at =
+        |o: usize| u64::from(u32::from_le_bytes([data[at + o], data[at + o + 1], data[at + o + 2], data[at + o + 3]]));
     let mut entries = u16_at(8).max(u16_at(10));
     // 0xFFFF is the marker of a zip64 archive, whose real count is in the zip64 record.
     if entries == 0xFFFF || u32_at(12) == 0xFFFF_FFFF {

@@ -50,7 +50,8 @@ impl Extents {
 
     /// Samples covered by the bounding boxes at `scale` samples per unit of extent, at most `cap` each.
     fn samples(&self, scale: f64, cap: f64) -> f64 {
-        let sum = scale * scale * self.sum_squares + 2.0 * scale * ROUNDING * self.sum + ROUNDING * ROUNDING * self.triangles;
+        let sum =
+            scale * scale * self.sum_squares + 2.0 * scale * ROUNDING * self.sum + ROUNDING * ROUNDING * self.triangles;
         sum.min(cap * self.triangles)
     }
 }
@@ -72,7 +73,8 @@ pub fn view(scene: &Normalised, view: &View, size: u32) -> Cost {
     let f = camera::intrinsics(size * SUPERSAMPLE)[0][0];
     let nearest = (view.radius - HALF_DIAGONAL).max(super::raster::NEAR as f64);
     let scale = f * (1.0 + HALF_DIAGONAL / nearest) / nearest;
-    let fill = scene.extents.samples(scale, samples) * FILL_NS + scene.alpha_extents.samples(scale, samples) * ALPHA_FILL_NS;
+    let fill =
+        scene.extents.samples(scale, samples) * FILL_NS + scene.alpha_extents.samples(scale, samples) * ALPHA_FILL_NS;
     let work = samples * SAMPLE_NS
         + pixels * PIXEL_NS
         + scene.vertices as f64 * VERTEX_NS
