@@ -68,62 +68,64 @@ fn authenticated_responses_are_not_served_to_runs_without_the_same_secret() {
             // Confirms any matching ETag, whoever asks: only the cache's own rule keeps the body private.
             "/stale" if seen.header("if-none-match") == Some("\"v1\"") => Reply::status(304).with("etag", "\"v1\""),
             "/stale" if authorized => Reply::ok("PROTECTED-STALE").with("etag", "\"v1\"").with("cache-control", "no-cache"),
-            "/public" => Reply::ok("public body").with("cache-control", "max-age=3600"),
             _ => Reply::status(401),
         }
     });
+    // Another host, which the secret does not go to: its answer is public and shared through the cache.
+    let public = Server::start(|_| Reply::ok("public body").with("cache-control", "max-age=3600"));
     let dir = tempfile::tempdir().unwrap();
     let ds = dir.path().join("ds");
     let record = dir.path().join("exchanges.jsonl");
-    let urls: Vec<String> = ["/fresh", "/stale", "/public"].iter().map(|p| server.url(p)).collect();
-    let allow = server.authority();
-    let bind = format!("token={allow}");
+    let urls = vec![server.url("/fresh"), server.url("/stale"), public.url("/public")];
+    let allow = format!("--allow-host={}", server.authority());
+    let allow_public = format!("--allow-host={}", public.authority());
+    let bind = format!("token={}", server.authority());
     let with = |value: &str| format!("token={value}");
     let right = with(TOKEN);
     let wrong = with("wrong-token-2");
 
-    let out = probe(&ds, &urls, &["--allow-host", &allow, "--secret", &right, "--secret-host", &bind, "--record", record.to_str().unwrap()]);
+    let out = probe(&ds, &urls, &[&allow, &allow_public, "--secret", &right, "--secret-host", &bind, "--record", record.to_str().unwrap()]);
     assert!(out.stderr.contains("body PROTECTED-FRESH") && out.stderr.contains("body PROTECTED-STALE"), "{}", out.stderr);
-    assert_eq!(server.seen().len(), 3);
+    assert_eq!((server.seen().len(), public.seen().len()), (2, 1));
 
     // No secret: both protected URLs are asked again (without the stored ETag) and answered 401; the public
-    // one comes from the cache, so the cache is on and shared where it may be.
-    let out = probe(&ds, &urls, &["--allow-host", &allow]);
+    // answer comes from the cache, so the cache is on and shared where it may be.
+    let out = probe(&ds, &urls, &[&allow, &allow_public]);
     assert!(!out.stderr.contains("PROTECTED"), "a run without the secret got the protected body:\n{}", out.stderr);
     assert_eq!(count(&out.stderr, "HTTP 401"), 2, "{}", out.stderr);
     assert!(out.stderr.contains("body public body"), "{}", out.stderr);
     let seen = server.seen();
-    assert_eq!(seen.len(), 5, "{seen:?}");
-    assert!(seen[3..].iter().all(|s| s.header("if-none-match").is_none() && s.header("authorization").is_none()), "{seen:?}");
+    assert_eq!((seen.len(), public.seen().len()), (4, 1), "{seen:?}");
+    assert!(seen[2..].iter().all(|s| s.header("if-none-match").is_none() && s.header("authorization").is_none()), "{seen:?}");
 
     // Another value of the same secret is another credential.
-    let out = probe(&ds, &urls, &["--allow-host", &allow, "--secret", &wrong, "--secret-host", &bind]);
+    let out = probe(&ds, &urls, &[&allow, &allow_public, "--secret", &wrong, "--secret-host", &bind]);
     assert!(!out.stderr.contains("PROTECTED"), "a run with another value got the protected body:\n{}", out.stderr);
     assert_eq!(count(&out.stderr, "HTTP 401"), 2, "{}", out.stderr);
-    assert_eq!(server.seen().len(), 7);
+    assert_eq!(server.seen().len(), 6);
 
     // The right secret again: the fresh answer from the cache, the other revalidated (304) and served.
-    let out = probe(&ds, &urls, &["--allow-host", &allow, "--secret", &right, "--secret-host", &bind]);
+    let out = probe(&ds, &urls, &[&allow, &allow_public, "--secret", &right, "--secret-host", &bind]);
     assert!(out.stderr.contains("body PROTECTED-FRESH") && out.stderr.contains("body PROTECTED-STALE"), "{}", out.stderr);
     let seen = server.seen();
-    assert_eq!(seen.len(), 8, "only /stale is asked again: {seen:?}");
-    assert_eq!((seen[7].path.as_str(), seen[7].header("if-none-match")), ("/stale", Some("\"v1\"")));
+    assert_eq!((seen.len(), public.seen().len()), (7, 1), "only /stale is asked again: {seen:?}");
+    assert_eq!((seen[6].path.as_str(), seen[6].header("if-none-match")), ("/stale", Some("\"v1\"")));
 
     // The record file: the protected exchanges are marked, and replayed only with the same secret.
     let text = std::fs::read_to_string(&record).unwrap();
     assert!(text.contains("secret:token") && !text.contains(TOKEN), "{text}");
     let replay = ["--replay", record.to_str().unwrap()];
     for extra in [vec![], vec!["--secret", wrong.as_str()]] {
-        let flags: Vec<&str> = [&["--allow-host", allow.as_str()][..], &replay[..], &extra[..]].concat();
+        let flags: Vec<&str> = [&[allow.as_str(), allow_public.as_str()][..], &replay[..], &extra[..]].concat();
         let out = probe(&dir.path().join("replayed"), &urls, &flags);
         assert!(!out.stderr.contains("PROTECTED"), "a replay without the secret got the protected body:\n{}", out.stderr);
         assert_eq!(count(&out.stderr, "recorded with credentials (secret:token)"), 2, "{}", out.stderr);
         assert!(out.stderr.contains("body public body"), "{}", out.stderr);
     }
-    let flags: Vec<&str> = [&["--allow-host", allow.as_str(), "--secret", right.as_str()][..], &replay[..]].concat();
+    let flags: Vec<&str> = [&[allow.as_str(), allow_public.as_str(), "--secret", right.as_str()][..], &replay[..]].concat();
     let out = probe(&dir.path().join("replayed-with"), &urls, &flags);
     assert!(out.stderr.contains("body PROTECTED-FRESH") && out.stderr.contains("body PROTECTED-STALE"), "{}", out.stderr);
-    assert_eq!(server.seen().len(), 8, "replays reach no server");
+    assert_eq!((server.seen().len(), public.seen().len()), (7, 1), "replays reach no server");
 }
 
 /// A secret's own host echoes it back in every way it can: a response header, the body (raw, percent-encoded,
