@@ -221,10 +221,10 @@ impl ReasonCounts {
     /// Distinct reasons a summary lists.
     pub const REPORTED: usize = 100;
 
-    /// Counts `n` more items under `reason` (capped at [`REASON_CAP`], for reasons read back from older
-    /// datasets).
+    /// Counts `n` more items under `reason`. A reason longer than a capped one (read back from an older dataset)
+    /// is capped here; one already capped, note and all, is kept as it is.
     pub fn add(&mut self, reason: &str, n: u64) {
-        let reason = cap(reason, REASON_CAP);
+        let reason = cap(reason, REASON_CAP + NOTE_MAX);
         if let Some(count) = self.counts.get_mut(reason.as_ref()) {
             *count += n;
         } else if self.counts.len() < Self::TRACKED && reason != OTHER_REASONS {
@@ -347,6 +347,12 @@ mod tests {
         assert_eq!(report["common"], 1_000_000);
         assert_eq!(report.values().sum::<u64>(), 2_000_000, "nothing is lost, only folded");
         assert!(report[OTHER_REASONS] >= 1_000_000 - ReasonCounts::TRACKED as u64);
+
+        // A reason capped when it was stored is counted under that same text, not cut a second time.
+        let capped = cap_reason("x".repeat(1000));
+        let mut once = ReasonCounts::default();
+        once.add(&capped, 1);
+        assert_eq!(once.report().into_keys().collect::<Vec<_>>(), [capped]);
 
         let mut few = ReasonCounts::default();
         few.add("too-small", 3);
