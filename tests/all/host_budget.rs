@@ -31,7 +31,11 @@ fn error_of(out: &Output) -> String {
 
 /// The number of the last `call N` line the grader logged.
 fn last_call(out: &Output) -> u64 {
-    out.stderr.lines().filter_map(|l| l.rsplit_once("call ").and_then(|(_, n)| n.trim().parse().ok())).last().unwrap_or(0)
+    let number = |line: &str| {
+        let (_, rest) = line.split_once(" call ")?;
+        rest.split_whitespace().next()?.parse().ok()
+    };
+    out.stderr.lines().filter_map(number).last().unwrap_or(0)
 }
 
 #[test]
@@ -59,6 +63,7 @@ fn a_wall_clock_limit_ends_the_process_promptly_while_the_host_still_renders_for
     let (out, took) = hog("slow-render", &["--timeout", "1", "--set", "size=2048"]);
     let error = error_of(&out);
     assert!(error.contains("time limit of 1 s"), "{error}");
-    // The render in flight is abandoned, not waited for.
-    assert!(took < Duration::from_secs(5), "the process took {took:?} to exit");
+    // The render in flight (over 10 s at this size on a 2-core laptop) is abandoned, not waited for: the process
+    // ends within the limit, a second of grace for in-flight writes, and start-up.
+    assert!(took < Duration::from_secs(8), "the process took {took:?} to exit");
 }
