@@ -125,7 +125,10 @@ pub(crate) mod tests {
         std::fs::write(&file, "content").unwrap();
         assert_eq!(read(&file, Links::Refuse).unwrap(), b"content");
         assert!(matches!(open(dir.path(), Links::Follow), Err(OpenError::NotRegular { kind: "folder", .. })));
-        assert!(matches!(read(Path::new("/dev/null"), Links::Follow), Err(OpenError::NotRegular { kind: "device", .. })));
+        assert!(matches!(
+            read(Path::new("/dev/null"), Links::Follow),
+            Err(OpenError::NotRegular { kind: "device", .. })
+        ));
         let link = dir.path().join("link");
         std::os::unix::fs::symlink(&file, &link).unwrap();
         assert_eq!(read(&link, Links::Follow).unwrap(), b"content");

@@ -5,8 +5,10 @@
 //! What makes a submission unreadable (path traversal, absolute paths and drive letters, symlinks, FIFOs, devices
 //! and sockets, duplicate names, too many entries, encrypted entries, compression ratios or total sizes of a bomb)
 //! is a per-submission error naming the entry. A folder's files are opened only through [`regular_file::open`], so
-//! an entry swapped for a FIFO after the listing is refused instead of blocking the grader forever. File names of zips made on Chinese Windows without the UTF-8 flag are GBK; a name that
-//! is not valid UTF-8 is decoded as GB18030 (a superset of GBK) rather than the CP437 the format assumes.
+//! an entry swapped for a FIFO after the listing is refused instead of blocking the grader forever.
+//!
+//! File names of zips made on Chinese Windows without the UTF-8 flag are GBK; a name that is not valid UTF-8 is
+//! decoded as GB18030 (a superset of GBK) rather than the CP437 the format assumes.
 
 use std::collections::{BTreeMap, HashMap};
 use std::fs::File;
@@ -338,7 +340,9 @@ mod tests {
         mkfifo(&root.join("data/file"));
         let read = within_seconds(move || submission.read_range("data/file", 0, 10));
         match read {
-            Err(ReadError::Invalid(message)) => assert!(message.contains("data/file") && message.contains("FIFO"), "{message}"),
+            Err(ReadError::Invalid(message)) => {
+                assert!(message.contains("data/file") && message.contains("FIFO"), "{message}");
+            }
             other => panic!("expected a refusal, got {other:?}"),
         }
     }

@@ -67,7 +67,9 @@ fn authenticated_responses_are_not_served_to_runs_without_the_same_secret() {
             "/fresh" if authorized => Reply::ok("PROTECTED-FRESH").with("cache-control", "max-age=3600"),
             // Confirms any matching ETag, whoever asks: only the cache's own rule keeps the body private.
             "/stale" if seen.header("if-none-match") == Some("\"v1\"") => Reply::status(304).with("etag", "\"v1\""),
-            "/stale" if authorized => Reply::ok("PROTECTED-STALE").with("etag", "\"v1\"").with("cache-control", "no-cache"),
+            "/stale" if authorized => {
+                Reply::ok("PROTECTED-STALE").with("etag", "\"v1\"").with("cache-control", "no-cache")
+            }
             _ => Reply::status(401),
         }
     });
@@ -84,8 +86,16 @@ fn authenticated_responses_are_not_served_to_runs_without_the_same_secret() {
     let right = with(TOKEN);
     let wrong = with("wrong-token-2");
 
-    let out = probe(&ds, &urls, &[&allow, &allow_public, "--secret", &right, "--secret-host", &bind, "--record", record.to_str().unwrap()]);
-    assert!(out.stderr.contains("body PROTECTED-FRESH") && out.stderr.contains("body PROTECTED-STALE"), "{}", out.stderr);
+    let out = probe(
+        &ds,
+        &urls,
+        &[&allow, &allow_public, "--secret", &right, "--secret-host", &bind, "--record", record.to_str().unwrap()],
+    );
+    assert!(
+        out.stderr.contains("body PROTECTED-FRESH") && out.stderr.contains("body PROTECTED-STALE"),
+        "{}",
+        out.stderr
+    );
     assert_eq!((server.seen().len(), public.seen().len()), (2, 1));
 
     // No secret: both protected URLs are asked again (without the stored ETag) and answered 401; the public
@@ -96,7 +106,10 @@ fn authenticated_responses_are_not_served_to_runs_without_the_same_secret() {
     assert!(out.stderr.contains("body public body"), "{}", out.stderr);
     let seen = server.seen();
     assert_eq!((seen.len(), public.seen().len()), (4, 1), "{seen:?}");
-    assert!(seen[2..].iter().all(|s| s.header("if-none-match").is_none() && s.header("authorization").is_none()), "{seen:?}");
+    assert!(
+        seen[2..].iter().all(|s| s.header("if-none-match").is_none() && s.header("authorization").is_none()),
+        "{seen:?}"
+    );
 
     // Another value of the same secret is another credential.
     let out = probe(&ds, &urls, &[&allow, &allow_public, "--secret", &wrong, "--secret-host", &bind]);
@@ -106,7 +119,11 @@ fn authenticated_responses_are_not_served_to_runs_without_the_same_secret() {
 
     // The right secret again: the fresh answer from the cache, the other revalidated (304) and served.
     let out = probe(&ds, &urls, &[&allow, &allow_public, "--secret", &right, "--secret-host", &bind]);
-    assert!(out.stderr.contains("body PROTECTED-FRESH") && out.stderr.contains("body PROTECTED-STALE"), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("body PROTECTED-FRESH") && out.stderr.contains("body PROTECTED-STALE"),
+        "{}",
+        out.stderr
+    );
     let seen = server.seen();
     assert_eq!((seen.len(), public.seen().len()), (7, 1), "only /stale is asked again: {seen:?}");
     assert_eq!((seen[6].path.as_str(), seen[6].header("if-none-match")), ("/stale", Some("\"v1\"")));
@@ -118,13 +135,22 @@ fn authenticated_responses_are_not_served_to_runs_without_the_same_secret() {
     for extra in [vec![], vec!["--secret", wrong.as_str()]] {
         let flags: Vec<&str> = [&[allow.as_str(), allow_public.as_str()][..], &replay[..], &extra[..]].concat();
         let out = probe(&dir.path().join("replayed"), &urls, &flags);
-        assert!(!out.stderr.contains("PROTECTED"), "a replay without the secret got the protected body:\n{}", out.stderr);
+        assert!(
+            !out.stderr.contains("PROTECTED"),
+            "a replay without the secret got the protected body:\n{}",
+            out.stderr
+        );
         assert_eq!(count(&out.stderr, "recorded with credentials (secret:token)"), 2, "{}", out.stderr);
         assert!(out.stderr.contains("body public body"), "{}", out.stderr);
     }
-    let flags: Vec<&str> = [&[allow.as_str(), allow_public.as_str(), "--secret", right.as_str()][..], &replay[..]].concat();
+    let flags: Vec<&str> =
+        [&[allow.as_str(), allow_public.as_str(), "--secret", right.as_str()][..], &replay[..]].concat();
     let out = probe(&dir.path().join("replayed-with"), &urls, &flags);
-    assert!(out.stderr.contains("body PROTECTED-FRESH") && out.stderr.contains("body PROTECTED-STALE"), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("body PROTECTED-FRESH") && out.stderr.contains("body PROTECTED-STALE"),
+        "{}",
+        out.stderr
+    );
     assert_eq!((server.seen().len(), public.seen().len()), (7, 1), "replays reach no server");
 }
 
@@ -173,10 +199,20 @@ fn secret_echoes_are_redacted_from_what_the_plugin_sees_and_from_records() {
         &ds,
         &urls,
         &[
-            "--allow-host", &echo.authority(), "--allow-host", &basic.authority(),
-            "--secret", &token, "--secret-host", &token_host,
-            "--secret", &basic_secret, "--secret-host", &basic_host,
-            "--record", record.to_str().unwrap(),
+            "--allow-host",
+            &echo.authority(),
+            "--allow-host",
+            &basic.authority(),
+            "--secret",
+            &token,
+            "--secret-host",
+            &token_host,
+            "--secret",
+            &basic_secret,
+            "--secret-host",
+            &basic_host,
+            "--record",
+            record.to_str().unwrap(),
         ],
     );
     // The servers did get the secrets (so the echoes below are real).
@@ -197,7 +233,9 @@ fn secret_echoes_are_redacted_from_what_the_plugin_sees_and_from_records() {
     assert!(contains(&recorded, "[redacted]"), "the record file holds the echoes, redacted");
     let files = files_under(&ds);
     assert!(
-        files.iter().any(|(p, _)| p.to_string_lossy().contains("http-cache") && p.extension().is_some_and(|e| e == "body")),
+        files
+            .iter()
+            .any(|(p, _)| p.to_string_lossy().contains("http-cache") && p.extension().is_some_and(|e| e == "body")),
         "the echo was cached, so the cache is checked for real: {:?}",
         files.iter().map(|(p, _)| p).collect::<Vec<_>>()
     );

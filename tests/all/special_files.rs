@@ -49,11 +49,25 @@ fn a_fifo_in_a_folder_submission_is_refused_promptly_naming_it() {
     // The grader reads every required path, so a listed FIFO would be opened.
     let out = aigc_within(
         Duration::from_secs(60),
-        &["grade", plugins::FOLDER_GRADER, "--json", hostile.to_str().unwrap(), good.to_str().unwrap(), "--set", "required=README.md,data/pipe"],
+        &[
+            "grade",
+            plugins::FOLDER_GRADER,
+            "--json",
+            hostile.to_str().unwrap(),
+            good.to_str().unwrap(),
+            "--set",
+            "required=README.md,data/pipe",
+        ],
     );
     let report = out.json();
     let of = |name: &str| {
-        report["submissions"].as_array().unwrap().iter().find(|s| s["submission"].as_str().unwrap().ends_with(name)).unwrap().clone()
+        report["submissions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["submission"].as_str().unwrap().ends_with(name))
+            .unwrap()
+            .clone()
     };
     let error = of("g1")["error"].as_str().unwrap_or_else(|| panic!("g1 must be refused: {report}")).to_string();
     assert!(error.contains("data/pipe") && error.contains("FIFO"), "{error}");

@@ -255,7 +255,8 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let cache = HttpCache::new(dir.path());
         cache.store("https://a.example/1", &Variant::Public, &response(&[("etag", "\"v1\"")], "one"));
-        cache.store("https://a.example/2", &Variant::Public, &response(&[("cache-control", "no-store"), ("etag", "\"v\"")], "two"));
+        let no_store = response(&[("cache-control", "no-store"), ("etag", "\"v\"")], "two");
+        cache.store("https://a.example/2", &Variant::Public, &no_store);
         cache.store("https://a.example/3", &Variant::Public, &response(&[], "three"));
         cache.store("https://a.example/4", &Variant::Public, &response(&[("cache-control", "max-age=3600")], "four"));
         let one = cache.lookup("https://a.example/1", &Variant::Public).unwrap();

@@ -39,8 +39,7 @@ pub struct RedactError(#[from] aho_corasick::BuildError);
 
 impl Redactor {
     pub fn new(secrets: &[Secret]) -> Result<Self, RedactError> {
-        let mut patterns: Vec<Vec<u8>> =
-            secrets.iter().flat_map(forms).filter(|p| p.len() >= MIN_SECRET_LEN).collect();
+        let mut patterns: Vec<Vec<u8>> = secrets.iter().flat_map(forms).filter(|p| p.len() >= MIN_SECRET_LEN).collect();
         patterns.sort();
         patterns.dedup();
         if patterns.is_empty() {
@@ -283,7 +282,8 @@ mod tests {
         assert!(!out.windows(18).any(|w| w == b"first-secret-value"));
         assert!(out.windows(REDACTED.len()).any(|w| w == REDACTED.as_bytes()));
         // An ordinary body (text that never starts a match) and one with nothing to replace: no copy is made.
-        let text: Vec<u8> = b"The quick brown fox jumps over the lazy dog. ".iter().copied().cycle().take(64 << 20).collect();
+        let text: Vec<u8> =
+            b"The quick brown fox jumps over the lazy dog. ".iter().copied().cycle().take(64 << 20).collect();
         let started = std::time::Instant::now();
         let same = r.bytes(&text);
         let elapsed = started.elapsed();

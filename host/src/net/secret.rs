@@ -222,8 +222,14 @@ mod tests {
         assert!(matches!(short, Err(SecretError::TooShort { len: 3, .. })));
         let spaces = Secret::new("t", "Authorization", "", "  ab   ", Vec::new());
         assert!(matches!(spaces, Err(SecretError::TooShort { .. })), "padding does not make a secret longer");
-        assert!(matches!(Secret::new("t", "Authorization", "", "line\nbreak", Vec::new()), Err(SecretError::Unsendable { .. })));
-        assert!(matches!(Secret::new("t", "bad header", "", "abcdefgh", Vec::new()), Err(SecretError::HeaderName { .. })));
+        assert!(matches!(
+            Secret::new("t", "Authorization", "", "line\nbreak", Vec::new()),
+            Err(SecretError::Unsendable { .. })
+        ));
+        assert!(matches!(
+            Secret::new("t", "bad header", "", "abcdefgh", Vec::new()),
+            Err(SecretError::HeaderName { .. })
+        ));
         let ok = secret("t", "abcdefgh");
         assert_eq!(ok.bare(), b"abcdefgh");
         assert_eq!(ok.scheme(), "Bearer");
