@@ -27,47 +27,52 @@ const XML_BYTE: f64 = 25.0;
 /// Nanoseconds per element for usvg's conversion (styles, references, paths).
 const ELEMENT: f64 = 3_000.0;
 /// Nanoseconds per character of text for shaping and outlining (rustybuzz and the font outlines).
-const GLYPH: f64 = 8_000.0;
+const GLYPH: f64 = 12_000.0;
+/// Nanoseconds per pair of paint server, clip path, mask or filter references: usvg makes a copy per use of an
+/// `objectBoundingBox` one and then collects them into lists, comparing each with all before it (quadratic).
+const REFERENCE_PAIR: f64 = 1.0;
+/// Nanoseconds for a parse, whatever its size (options, the font database handle, the tree's set-up).
+const PARSE_BASE: f64 = 200_000.0;
 /// Bytes held per input byte while parsing: the XML tree and usvg's tree together.
 const PARSE_BYTES_PER_BYTE: u64 = 24;
 
 /// Allocating and clearing a pixmap, per pixel.
-const CLEAR: f64 = 0.5;
+const CLEAR: f64 = 1.0;
 /// Drawing a layer onto its parent (a bilinear pattern fill with opacity), per pixel.
-const COMPOSITE: f64 = 6.0;
+const COMPOSITE: f64 = 22.0;
 /// Filling a path with a solid colour, per pixel of its bounding box.
-const FILL: f64 = 3.0;
+const FILL: f64 = 1.5;
 /// Filling with a gradient, per pixel.
-const GRADIENT: f64 = 10.0;
+const GRADIENT: f64 = 12.0;
 /// Filling with a pattern (bicubic sampling), per pixel.
 const PATTERN: f64 = 30.0;
 /// Building a path's edges, per point.
 const POINT: f64 = 60.0;
 /// Stroking (the stroker makes a new path), per point.
-const STROKE_POINT: f64 = 300.0;
+const STROKE_POINT: f64 = 600.0;
 /// One dash of a dashed stroke.
-const DASH: f64 = 300.0;
+const DASH: f64 = 4_000.0;
 /// Most dashes tiny-skia makes for one path (`MAX_DASH_COUNT`); more and it draws none.
 const MAX_DASHES: f64 = 1_000_000.0;
 /// A clip path or a mask applied to a layer, per pixel (the clip pixmap, a mask made from it, applying it).
-const MASK: f64 = 12.0;
+const MASK: f64 = 25.0;
 /// What every filter primitive costs per pixel before its own work: its input copied or shared then copied, a
 /// colour space conversion (linearRGB by default), the result stored, the subregion cleared.
 const PRIMITIVE: f64 = 25.0;
 /// Box or IIR blur, per pixel (five box passes each way, independent of the deviation).
-const BLUR: f64 = 40.0;
+const BLUR: f64 = 150.0;
 /// One pixel read of `feMorphology`'s window (four channels compared).
 const MORPHOLOGY_TAP: f64 = 2.0;
 /// One octave of `feTurbulence` noise at one pixel (four channels).
-const TURBULENCE_OCTAVE: f64 = 60.0;
+const TURBULENCE_OCTAVE: f64 = 220.0;
 /// One kernel entry of `feConvolveMatrix` at one pixel.
-const CONVOLVE_TAP: f64 = 8.0;
+const CONVOLVE_TAP: f64 = 14.0;
 /// Lighting (a Sobel normal and the light model), per pixel.
 const LIGHTING: f64 = 80.0;
 /// `feDisplacementMap`, `feTile` and other resampling primitives, per pixel.
 const RESAMPLE: f64 = 30.0;
 /// Encoding the canvas as PNG, per pixel.
-const PNG: f64 = 40.0;
+const PNG: f64 = 60.0;
 /// Shape statistics (labelling, holes), per pixel.
 const SHAPES: f64 = 60.0;
 /// Bytes the shape statistics hold per pixel (straight pixels, two label planes, union-find, accumulators).
@@ -79,19 +84,27 @@ pub(super) fn xml(bytes: usize) -> Cost {
 }
 
 /// What turning the checked XML tree into usvg's tree costs: per element once `<use>` is expanded (`expanded`),
-/// and per character of text laid out (scaled by the same expansion, since a used text is laid out per use).
+/// per character of text laid out (scaled by the same expansion, since a used text is laid out per use), and
+/// per pair of references to paint servers, clip paths, masks and filters (`url(...)` in an attribute).
 pub(super) fn convert(doc: &usvg::roxmltree::Document, expanded: u64) -> Cost {
     let mut elements = 0u64;
     let mut characters = 0u64;
+    let mut references = 0u64;
     for node in doc.descendants().filter(|n| n.is_element()) {
         elements += 1;
+        references += node.attributes().filter(|a| a.value().contains("url(")).count() as u64;
         if node.tag_name().name() == "text" {
             let texts = node.descendants().filter(|n| n.is_text());
             characters += texts.map(|t| t.text().map_or(0, |t| t.chars().count() as u64)).sum::<u64>();
         }
     }
     let expansion = (expanded as f64 / elements.max(1) as f64).max(1.0);
-    Cost::work(units(expanded.max(elements) as f64 * ELEMENT + characters as f64 * expansion * GLYPH))
+    let references = references as f64 * expansion;
+    let nanoseconds = PARSE_BASE
+        + expanded.max(elements) as f64 * ELEMENT
+        + characters as f64 * expansion * GLYPH
+        + references * references / 2.0 * REFERENCE_PAIR;
+    Cost::work(units(nanoseconds))
 }
 
 /// What the shape statistics of a `size` x `size` raster cost.

@@ -385,9 +385,12 @@ fn the_fast_statistics_equal_the_reference_on_a_corpus() {
     let mut compared = 0;
     for path in &files {
         let bytes = std::fs::read(path).expect("a readable SVG");
-        let Ok(parsed) = super::super::parse::parse(&bytes, &limits) else { continue };
+        // The host's caps (estimated work included), a fresh call per file.
+        let meter = crate::budget::Meter::new(crate::budget::WorkLimits::default());
+        let mut work = meter.start(path.display().to_string());
+        let Ok(parsed) = super::super::parse::parse(&bytes, &limits, &mut work) else { continue };
         for size in [256, 64] {
-            let Ok(pixmap) = super::super::render(&parsed.tree, size, None, &limits) else { continue };
+            let Ok(pixmap) = super::super::render(&parsed.tree, size, None, &limits, &mut work) else { continue };
             let o = AnalysisOptions { size, ..AnalysisOptions::default() };
             assert_eq!(super::stats(&pixmap, &o), stats(&pixmap, &o), "{}", path.display());
             compared += 1;
