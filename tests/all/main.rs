@@ -8,6 +8,7 @@ mod course_grader;
 mod crawlers;
 mod export;
 mod grading;
+mod host_budget;
 mod hostile_text;
 mod http;
 mod image_clean;
