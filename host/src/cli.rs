@@ -109,8 +109,9 @@ pub struct RunArgs {
     /// (`127.0.0.1:8080`), the only way to reach loopback or private addresses; repeatable
     #[arg(long = "allow-host", value_name = "HOST[:PORT]")]
     pub allow_host: Vec<String>,
-    /// Give a secret the plugin declares (an API token); the host adds it to requests to the secret's own hosts
-    /// and the plugin never sees it; repeatable
+    /// Give a secret the plugin declares (an API token, 6 characters or more); the host adds it to requests to the
+    /// secret's own hosts and redacts it from everything that comes back, so the plugin never sees it; answers
+    /// fetched with it are cached and replayed only for runs given the same value; repeatable
     #[arg(long = "secret", value_name = "NAME=VALUE")]
     pub secret: Vec<String>,
     /// Also send secret NAME to HOST (for a mirror or a test server); repeatable
