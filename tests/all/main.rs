@@ -9,6 +9,7 @@ mod crawlers;
 mod export;
 mod grading;
 mod host_budget;
+mod host_work;
 mod hostile_text;
 mod http;
 mod image_clean;

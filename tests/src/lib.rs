@@ -5,6 +5,7 @@ pub mod crawler_harness;
 pub mod fixture_server;
 pub mod http_server;
 pub mod meshes;
+pub mod rss;
 pub mod zips;
 
 use std::path::{Path, PathBuf};

@@ -73,7 +73,8 @@ impl HostState {
             Err(e) => return Ok(Err(e)),
         };
         let shared = self.ctx.images.clone().unwrap_or_default();
-        let what = format!("image `{file}` of item `{item_id}`");
+        // Errors are named after the file below; the work's own name says what it was doing.
+        let what = "decoding and measuring it".to_string();
         self.host_work(what, move |work| {
             let item = dataset
                 .get(&item_id)

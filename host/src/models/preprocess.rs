@@ -297,4 +297,37 @@ mod tests {
         assert_eq!(text_bound(77), 77 * 64);
         assert_eq!(text_bound(16), 4096);
     }
+
+    /// Peak resident memory of this process so far, KiB (Linux `VmHWM`).
+    fn peak_rss_kib() -> u64 {
+        let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+        status.lines().find_map(|l| l.strip_prefix("VmHWM:")?.trim().strip_suffix("kB")?.trim().parse().ok()).unwrap_or(0)
+    }
+
+    /// The old and new paths on the inputs, timed with their peak-RSS growth: run alone, new first.
+    #[test]
+    #[ignore = "measurement: the old path holds gigabytes"]
+    fn before_and_after() {
+        use std::time::Instant;
+        let photo = DynamicImage::ImageRgb8(ImageBuffer::from_pixel(8000, 8000, Rgb([90, 120, 200])));
+        let base = peak_rss_kib();
+        let started = Instant::now();
+        let _ = std::hint::black_box(resample_on_white(&photo, 224));
+        println!("64 MP to 224 px, new: {:.2} s, +{} MiB", started.elapsed().as_secs_f64(), (peak_rss_kib() - base) / 1024);
+        let base = peak_rss_kib();
+        let started = Instant::now();
+        let _ = std::hint::black_box(full_size(&photo, 224));
+        println!("64 MP to 224 px, old: {:.2} s, +{} MiB", started.elapsed().as_secs_f64(), (peak_rss_kib() - base) / 1024);
+
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../models/tiny/tiny-clip/tokenizer.json");
+        let tokenizer = tokenizers::Tokenizer::from_file(path).unwrap();
+        let text = "a photo of a cat sitting on a mat. ".repeat((32 << 20) / 35);
+        let base = peak_rss_kib();
+        let started = Instant::now();
+        let _ = token_row(&tokenizer, bounded_text(&text, text_bound(77)), 77, 0).unwrap();
+        println!("32 MiB text, new: {:.3} s, +{} MiB", started.elapsed().as_secs_f64(), (peak_rss_kib() - base) / 1024);
+        let started = Instant::now();
+        let _ = token_row(&tokenizer, &text, 77, 0).unwrap();
+        println!("32 MiB text, old: {:.2} s, +{} MiB", started.elapsed().as_secs_f64(), (peak_rss_kib() - base) / 1024);
+    }
 }

@@ -62,7 +62,7 @@ const PRIMITIVE: f64 = 25.0;
 /// Box or IIR blur, per pixel (five box passes each way, independent of the deviation).
 const BLUR: f64 = 150.0;
 /// One pixel read of `feMorphology`'s window (four channels compared).
-const MORPHOLOGY_TAP: f64 = 2.0;
+const MORPHOLOGY_TAP: f64 = 4.5;
 /// One octave of `feTurbulence` noise at one pixel (four channels).
 const TURBULENCE_OCTAVE: f64 = 220.0;
 /// One kernel entry of `feConvolveMatrix` at one pixel.
