@@ -225,8 +225,8 @@ impl Collection {
                 // `aigc-host render` stores views outside any plugin run; a `render:` item a plugin run stored
                 // (possible before such keys were reserved) is a crawler's picture, not a render.
                 if item.run_id.is_some() {
-                    this.bad_renders
-                        .push(Skipped { id: item.id.clone(), reason: "stored by a plugin run, not by aigc-host render".into() });
+                    let reason = "stored by a plugin run, not by aigc-host render".to_string();
+                    this.bad_renders.push(Skipped { id: item.id.clone(), reason });
                     continue;
                 }
                 match render_of(&item, key) {

@@ -340,7 +340,8 @@ fn hostile_file_names_are_stored_and_exported_portably() {
     let listed = items(&ds);
     assert_eq!(listed.len(), 1, "{listed:?}");
     let model = listed[0]["id"].as_str().unwrap().to_string();
-    let files: Vec<String> = listed[0]["files"].as_array().unwrap().iter().map(|f| f.as_str().unwrap().into()).collect();
+    let files: Vec<String> =
+        listed[0]["files"].as_array().unwrap().iter().map(|f| f.as_str().unwrap().into()).collect();
     assert_eq!(files, RECORDED);
     assert_portable_and_distinct("stored", &files);
 

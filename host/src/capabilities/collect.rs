@@ -41,8 +41,12 @@ impl Host for HostState {
         let run = self.ctx.run_id;
         // An item under a reserved key gets its refusal in its place; the others are stored together.
         let refusals: Vec<Option<Error>> = items.iter().map(|item| reserved(&item.source_key)).collect();
-        let new: Vec<store::NewItem> =
-            items.into_iter().zip(&refusals).filter(|(_, refusal)| refusal.is_none()).map(|(item, _)| convert(item)).collect();
+        let new: Vec<store::NewItem> = items
+            .into_iter()
+            .zip(&refusals)
+            .filter(|(_, refusal)| refusal.is_none())
+            .map(|(item, _)| convert(item))
+            .collect();
         let outcomes = if new.is_empty() {
             Ok(Vec::new())
         } else {
@@ -96,7 +100,11 @@ fn convert(item: NewItem) -> store::NewItem {
         title: item.title,
         provenance: item.provenance.into(),
         metadata: item.metadata,
-        files: item.files.into_iter().map(|f| store::NewFile { name: f.name, media_type: f.media_type, data: f.data }).collect(),
+        files: item
+            .files
+            .into_iter()
+            .map(|f| store::NewFile { name: f.name, media_type: f.media_type, data: f.data })
+            .collect(),
         parent: item.parent,
     }
 }
@@ -117,7 +125,8 @@ impl HostState {
     fn put_result(&self, outcome: store::Result<store::PutOutcome>) -> Result<PutResult, Error> {
         match outcome {
             Ok(put) => {
-                let counter = if put.created { &self.ctx.counters.items_added } else { &self.ctx.counters.items_skipped };
+                let counter =
+                    if put.created { &self.ctx.counters.items_added } else { &self.ctx.counters.items_skipped };
                 counter.fetch_add(1, Ordering::Relaxed);
                 Ok(PutResult { id: put.id, created: put.created })
             }

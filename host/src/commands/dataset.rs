@@ -263,7 +263,10 @@ pub fn import(
         // Stored under its portable name (the original stays the title), so an export writes it on any system.
         let file_name = crate::names::portable(&name);
         if file_name != name {
-            summary.warn(format!("`{}` is stored as `{file_name}`, a name every system can use", candidate.path.display()));
+            summary.warn(format!(
+                "`{}` is stored as `{file_name}`, a name every system can use",
+                candidate.path.display()
+            ));
         }
         let media_type = mime_guess::from_path(&candidate.path).first_or_octet_stream().essence_str().to_string();
         let item = NewItem {

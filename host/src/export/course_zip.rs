@@ -309,7 +309,8 @@ mod tests {
         let dataset = Dataset::create_or_open(&dir).unwrap();
         let provenance =
             Provenance { source_url: "u".into(), licence: None, licence_url: None, author: None, author_url: None };
-        let file = |name: &str| NewFile { name: name.into(), media_type: "image/png".into(), data: name.as_bytes().to_vec() };
+        let file =
+            |name: &str| NewFile { name: name.into(), media_type: "image/png".into(), data: name.as_bytes().to_vec() };
         let model = NewItem {
             source_key: "old:model".into(),
             category: Some("animals".into()),
@@ -331,9 +332,13 @@ mod tests {
         };
         dataset.put_item(None, &render).unwrap();
         let conn = rusqlite::Connection::open(dir.join("manifest.sqlite")).unwrap();
-        for (from, to) in
-            [("f1.png", "CON.png"), ("f2.png", "a:b.png"), ("f3.png", "A.png"), ("f4.png", "a.png"), ("f5.png", "x\x1b.")]
-        {
+        for (from, to) in [
+            ("f1.png", "CON.png"),
+            ("f2.png", "a:b.png"),
+            ("f3.png", "A.png"),
+            ("f4.png", "a.png"),
+            ("f5.png", "x\x1b."),
+        ] {
             conn.execute("UPDATE files SET name = ?1 WHERE name = ?2", [to, from]).unwrap();
         }
         drop(conn);

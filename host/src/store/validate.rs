@@ -17,8 +17,15 @@ pub(super) const MAX_FILE_NAME_BYTES: usize = crate::names::MAX_NAME_BYTES;
 
 /// Limits on an item's text fields, in bytes: generous for real sources (Sketchfab's longest titles and API
 /// metadata fit many times over), small next to what a hostile plugin could send.
-const TEXT_LIMITS: TextLimits =
-    TextLimits { category: 256, title: 2048, licence: 256, author: 1024, url: 8192, media_type: 255, metadata: 1 << 20 };
+const TEXT_LIMITS: TextLimits = TextLimits {
+    category: 256,
+    title: 2048,
+    licence: 256,
+    author: 1024,
+    url: 8192,
+    media_type: 255,
+    metadata: 1 << 20,
+};
 
 struct TextLimits {
     category: usize,
