@@ -92,11 +92,31 @@ fn items(ds: &Path) -> Vec<Value> {
     aigc(["dataset", "ls", s(ds), "--json"]).json()["items"].as_array().unwrap().clone()
 }
 
+/// The host's memory bound for text a plugin returns: the plugin's own memory (its limit, 256 MiB by default) and
+/// one copy of what it returned (no more than that memory); nothing it returns is kept beyond its cap. Slack for
+/// the allocator on top.
+const RETURNED_TEXT_BOUND_KIB: u64 = (256 + 256 + 32) << 10;
+
+/// Peak RSS of `aigc-host ARGS` (GNU time), with its output.
+fn measured(args: &[&str]) -> aigc_tests::rss::Measured {
+    aigc_tests::rss::measure(aigc_tests::command(args))
+}
+
 #[test]
 fn a_64_mib_reason_is_cut_before_it_is_stored_counted_or_printed() {
     let (_dir, ds) = dataset_with(3);
-    let out = clean(&ds, "huge-reason", true);
+    let (_dir2, plain) = dataset_with(3);
+    let rule = ["--rule", plugins::LOUD_CLEANER, "-j", "1", "--json"];
+    let baseline = measured(&[&["clean", s(&plain), "--set", "mode=escape"][..], &rule[..]].concat());
+    let run = measured(&[&["clean", s(&ds), "--set", "mode=huge-reason"][..], &rule[..]].concat());
+    let out = run.output;
     out.assert_ok();
+    assert!(
+        run.peak_rss_kib < baseline.peak_rss_kib + RETURNED_TEXT_BOUND_KIB,
+        "peak RSS {} KiB, an ordinary clean {} KiB",
+        run.peak_rss_kib,
+        baseline.peak_rss_kib
+    );
     assert!(out.stdout.len() < 16 << 10, "the summary is {} bytes", out.stdout.len());
     let summary = out.json();
     let reasons = summary["by_reason"].as_object().unwrap();
@@ -248,7 +268,16 @@ fn crawl(ds: &Path, mode: &str, json: bool) -> Output {
 fn a_crawlers_64_mib_error_and_log_lines_are_cut_and_escaped() {
     let dir = tempfile::tempdir().unwrap();
     let ds = dir.path().join("ds");
-    let out = crawl(&ds, "huge-error", false);
+    let baseline =
+        measured(&["run", plugins::LOUD_CRAWLER, "--dataset", s(&dir.path().join("plain")), "--set", "mode=names"]);
+    let run = measured(&["run", plugins::LOUD_CRAWLER, "--dataset", s(&ds), "--set", "mode=huge-error"]);
+    assert!(
+        run.peak_rss_kib < baseline.peak_rss_kib + RETURNED_TEXT_BOUND_KIB,
+        "peak RSS {} KiB, an ordinary crawl {} KiB",
+        run.peak_rss_kib,
+        baseline.peak_rss_kib
+    );
+    let out = run.output;
     assert_eq!(out.code, 1);
     assert_safe("run", &out);
     assert!(out.stderr.len() < 32 << 10, "run printed {} bytes", out.stderr.len());
