@@ -14,6 +14,7 @@ mod hostile_text;
 mod http;
 mod image_clean;
 mod mesh;
+mod mesh_limits;
 mod models;
 mod politeness;
 mod render;

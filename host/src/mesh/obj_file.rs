@@ -10,7 +10,6 @@ use std::io::Cursor;
 use std::sync::Arc;
 
 use super::bundle::{Bundle, Files};
-use super::cost::ObjCounts;
 use super::scene::{AlphaMode, Declared, Material, Primitive, Scene, Texture, Wrap};
 use super::textures::{Source, Textures, dimensions};
 use super::{Format, Limits, MeshError, cost, obj_scan};
@@ -21,33 +20,33 @@ pub(super) fn load(bundle: &Bundle, path: &str, limits: &Limits, work: &mut Work
     let bytes = files.read(path, work)?;
     cost::charge(work, || format!("scanning `{path}` ({} bytes)", bytes.len()), cost::obj_scan(bytes.len() as u64))?;
     let scan = obj_scan::scan(&bytes);
-    if scan.counts.triangles > limits.faces as u64 {
+    let counts = scan.counts;
+    if counts.triangles > limits.faces as u64 {
         return Err(MeshError::Limit(format!(
             "`{path}` declares {} triangles ({} faces with {} corners); the limit is {} faces",
-            scan.counts.triangles, scan.counts.faces, scan.counts.corners, limits.faces
+            counts.triangles, counts.faces, counts.corners, limits.faces
         )));
     }
-    let indexing = || format!("indexing `{path}` ({} corners)", scan.counts.corners);
-    cost::charge(work, indexing, cost::obj_vertices(scan.counts.corners))?;
+    cost::charge(
+        work,
+        || format!("parsing `{path}` ({} faces with {} corners)", counts.faces, counts.corners),
+        cost::obj_faces(&counts),
+    )?;
+    let indexing = || format!("indexing the {} corners of `{path}`", counts.corners);
+    cost::charge(work, indexing, cost::obj_vertices(counts.corners))?;
     let vertices =
         obj_scan::unique_vertices(&bytes, |entries| cost::charge(work, indexing, cost::obj_vertex_set(entries)))?;
-    let counts = ObjCounts { vertices, ..scan.counts };
-    if counts.vertices > limits.vertices as u64 {
+    if vertices > limits.vertices as u64 {
         return Err(MeshError::Limit(format!(
-            "`{path}` makes {} vertices (distinct corners); the limit is {}",
-            counts.vertices, limits.vertices
+            "`{path}` makes {vertices} vertices (distinct corners); the limit is {}",
+            limits.vertices
         )));
     }
     work.check()?;
     cost::charge(
         work,
-        || {
-            format!(
-                "parsing `{path}` ({} faces with {} corners, {} triangles, {} vertices)",
-                counts.faces, counts.corners, counts.triangles, counts.vertices
-            )
-        },
-        cost::obj_parse(&counts),
+        || format!("building the meshes of `{path}` ({vertices} vertices, {} triangles)", counts.triangles),
+        cost::obj_meshes(vertices, counts.triangles),
     )?;
 
     let mut warnings = Vec::new();
