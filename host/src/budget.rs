@@ -205,7 +205,16 @@ impl Work {
         self.work = work;
         if cost.bytes > 0 {
             let deadline = self.started + limits.call_time;
-            let reservation = pool().reserve(cost.bytes, deadline, &self.cancelled).ok_or_else(|| self.timed_out())?;
+            let reservation = match pool().try_reserve(cost.bytes) {
+                Some(reservation) => reservation,
+                None => {
+                    // Waiting while holding part of the pool could wait forever: on this call itself (steps larger
+                    // than the pool) or on another call doing the same. So what this call holds is given back and
+                    // the whole is waited for at once.
+                    self.reserved.clear();
+                    pool().reserve(bytes, deadline, &self.cancelled).ok_or_else(|| self.timed_out())?
+                }
+            };
             self.reserved.push(reservation);
             self.bytes = bytes;
         }
@@ -269,15 +278,16 @@ fn timed_out_what(error: &WorkError) -> String {
     }
 }
 
-/// Bytes of the process-wide pool held by one host call's step; given back on drop.
+/// Bytes of a pool held by one host call's step; given back to that pool on drop.
 #[derive(Debug)]
 struct Reservation {
     bytes: u64,
+    pool: &'static MemoryPool,
 }
 
 impl Drop for Reservation {
     fn drop(&mut self) {
-        pool().release(self.bytes);
+        self.pool.release(self.bytes);
     }
 }
 
@@ -314,10 +324,21 @@ impl MemoryPool {
         Self { capacity, used: Mutex::new(0), freed: Condvar::new() }
     }
 
+    /// Reserves `bytes` if they fit now (a request larger than the pool fits an empty pool); None otherwise.
+    fn try_reserve(&'static self, bytes: u64) -> Option<Reservation> {
+        let bytes = bytes.min(self.capacity);
+        let mut used = self.used.lock().unwrap_or_else(|p| p.into_inner());
+        if *used + bytes > self.capacity {
+            return None;
+        }
+        *used += bytes;
+        Some(Reservation { bytes, pool: self })
+    }
+
     /// Waits until `bytes` fit, then reserves them; None when `deadline` passes or the call is cancelled first.
     /// A request larger than the whole pool waits for the pool to be empty, then takes it all, so one large
     /// (but per-call-allowed) step still runs, alone.
-    fn reserve(&self, bytes: u64, deadline: Instant, cancelled: &AtomicBool) -> Option<Reservation> {
+    fn reserve(&'static self, bytes: u64, deadline: Instant, cancelled: &AtomicBool) -> Option<Reservation> {
         let bytes = bytes.min(self.capacity);
         let mut used = self.used.lock().unwrap_or_else(|p| p.into_inner());
         while *used + bytes > self.capacity {
@@ -330,7 +351,7 @@ impl MemoryPool {
             used = self.freed.wait_timeout(used, wait).unwrap_or_else(|p| p.into_inner()).0;
         }
         *used += bytes;
-        Some(Reservation { bytes })
+        Some(Reservation { bytes, pool: self })
     }
 
     fn release(&self, bytes: u64) {
@@ -379,7 +400,7 @@ mod tests {
 
     #[test]
     fn memory_is_reserved_until_the_work_ends_and_a_full_pool_makes_a_call_wait_then_time_out() {
-        let pool = MemoryPool::new(100);
+        let pool: &'static MemoryPool = Box::leak(Box::new(MemoryPool::new(100)));
         let never = AtomicBool::new(false);
         let far = Instant::now() + Duration::from_secs(5);
         let first = pool.reserve(70, far, &never).unwrap();
@@ -390,6 +411,40 @@ mod tests {
         assert_eq!(big.bytes, 100, "larger than the pool: runs alone, with all of it");
         drop(big);
         assert_eq!(*pool.used.lock().unwrap(), 0);
+    }
+
+    #[test]
+    fn a_call_never_waits_on_memory_it_holds_itself_or_while_holding_any() {
+        // Steps each larger than the pool: the second would wait forever for the first, held by the same call.
+        let tiny: &'static MemoryPool = Box::leak(Box::new(MemoryPool::new(100)));
+        let never = AtomicBool::new(false);
+        let far = Instant::now() + Duration::from_secs(5);
+        let first = tiny.try_reserve(150).unwrap();
+        assert!(tiny.try_reserve(150).is_none());
+        drop(first);
+        assert!(tiny.reserve(300, far, &never).is_some(), "given back, the whole fits an empty pool");
+        // Through `Work` on the process pool (1 GiB unless configured): two calls each holding most of it and
+        // asking for more would wait on each other; each gives its share back and waits for all at once.
+        let (capacity, _) = memory_in_use();
+        let meter = Meter::new(WorkLimits { call_bytes: u64::MAX, call_time: Duration::from_secs(20), ..limits() });
+        let started = Instant::now();
+        let workers: Vec<_> = (0..2)
+            .map(|_| {
+                let meter = Arc::clone(&meter);
+                std::thread::spawn(move || {
+                    let mut work = meter.start("a step in two parts");
+                    work.charge(Cost::new(0, capacity / 2)).unwrap();
+                    std::thread::sleep(Duration::from_millis(50));
+                    work.charge(Cost::new(0, capacity / 2)).unwrap();
+                    std::thread::sleep(Duration::from_millis(50));
+                })
+            })
+            .collect();
+        for worker in workers {
+            worker.join().unwrap();
+        }
+        assert!(started.elapsed() < Duration::from_secs(5), "no deadlock: {:?}", started.elapsed());
+        assert_eq!(memory_in_use().1, 0);
     }
 
     #[tokio::test]

@@ -118,6 +118,11 @@ fn hostile_svg_filters_and_layers_get_a_limit_error_promptly_and_the_host_stays_
 /// A PNG of `width` x `height` pixels of one colour, written row by row (never held whole), `depth` 8 or 16 bits,
 /// `colour` 2 (RGB) or 6 (RGBA). It compresses about a thousand to one.
 fn flat_png(width: u32, height: u32, depth: u8, colour: u8) -> Vec<u8> {
+    filled_png(width, height, depth, colour, 0x5a)
+}
+
+/// [`flat_png`] with every sample byte `fill`.
+fn filled_png(width: u32, height: u32, depth: u8, colour: u8, fill: u8) -> Vec<u8> {
     fn chunk(out: &mut Vec<u8>, kind: &[u8], data: &[u8]) {
         out.extend_from_slice(&(data.len() as u32).to_be_bytes());
         let mut crc = flate2::Crc::new();
@@ -129,7 +134,7 @@ fn flat_png(width: u32, height: u32, depth: u8, colour: u8) -> Vec<u8> {
     }
     let channels = if colour == 6 { 4 } else { 3 };
     let row_bytes = width as usize * channels * usize::from(depth / 8);
-    let mut row = vec![0x5au8; row_bytes + 1];
+    let mut row = vec![fill; row_bytes + 1];
     row[0] = 0; // filter type None
     let mut idat = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::fast());
     for _ in 0..height {
@@ -213,4 +218,61 @@ fn a_cleaner_looping_on_svg_rasterize_is_stopped_by_its_host_work_budget() {
     let ls = aigc(["dataset", "ls", ds.to_str().unwrap(), "--json"]).json();
     let verdicts = ls["items"][0]["verdicts"].as_array().cloned().unwrap_or_default();
     assert!(verdicts.iter().all(|v| v["rule"] != "host-work-probe"), "{ls}");
+}
+
+/// A dataset of `count` flat images of `side` x `side` pixels, each a different colour (so no two are the same
+/// bytes), for the duplicate index.
+fn flat_images(setup: &Setup, label: &str, count: u8, side: u32) -> PathBuf {
+    let path = setup.dir.path().join(format!("ds-{label}"));
+    let ds = Dataset::create_or_open(&path).unwrap();
+    for i in 0..count {
+        let png = filled_png(side, side, 8, 2, 0x20 + i * 0x30);
+        let name = format!("image-{i}.png");
+        let item = NewItem {
+            source_key: format!("test:{label}:{i}"),
+            category: None,
+            title: Some(name.clone()),
+            provenance: Provenance {
+                source_url: format!("https://example.invalid/{name}"),
+                licence: None,
+                licence_url: None,
+                author: None,
+                author_url: None,
+            },
+            metadata: "{}".into(),
+            files: vec![NewFile { name, media_type: "image/png".into(), data: png }],
+            parent: None,
+        };
+        ds.put_item(None, &item).unwrap();
+    }
+    path
+}
+
+#[test]
+fn the_duplicate_index_measures_large_images_within_the_memory_pool_not_one_per_core() {
+    let setup = setup();
+    let dedup = |ds: &Path, memory: &str| {
+        let run = measure(command(["clean", ds.to_str().unwrap(), "--rule", plugins::DEDUP, "--host-memory", memory, "--json"]));
+        run.output.assert_ok();
+        assert_eq!(run.output.json()["errors"], 0, "{}", run.output.stdout);
+        run
+    };
+    let small = dedup(&flat_images(&setup, "small", 4, 64), "200");
+    // 6000 x 6000 RGB: about 150 MB each to decode and measure. A 200 MiB pool has room for one at a time, so
+    // the index measures them in turn however many cores it has (with room for more, one per core at once).
+    let large = dedup(&flat_images(&setup, "large", 4, 6000), "200");
+    report("dedup index, 200 MiB pool", &large, small.peak_rss_kib, "");
+    assert!(
+        large.peak_rss_kib < small.peak_rss_kib + 220 * MIB,
+        "peak RSS {} KiB vs {} KiB for small images",
+        large.peak_rss_kib,
+        small.peak_rss_kib
+    );
+    // A pool smaller than one image: each runs alone with all of it (it never waits on memory it holds itself).
+    let tiny = dedup(&flat_images(&setup, "tiny-pool", 2, 6000), "64");
+    report("dedup index, 64 MiB pool", &tiny, small.peak_rss_kib, "");
+    assert!(tiny.wall < Duration::from_secs(30), "took {:?}", tiny.wall);
+    // For the record: a pool with room for all of them lets the index decode one per core at once.
+    let roomy = dedup(&flat_images(&setup, "roomy", 4, 6000), "4096");
+    report("dedup index, 4 GiB pool", &roomy, small.peak_rss_kib, "");
 }
