@@ -282,7 +282,9 @@ fn render(
 ) -> Result<tiny_skia::Pixmap, SvgError> {
     check_size(size, limits)?;
     let transform = fit(tree, size);
-    work.charge(cost::render(tree, size, transform))?;
+    let estimate = cost::render(tree, size, transform);
+    work.charge(estimate.cost)?;
+    estimate.check_reach(size)?;
     let mut pixmap = tiny_skia::Pixmap::new(size, size)
         .ok_or_else(|| SvgError::Limit(format!("cannot allocate a {size} x {size} raster")))?;
     if let Some(c) = background {

@@ -20,6 +20,7 @@
 use resvg::tiny_skia::Transform;
 use resvg::usvg::{self, filter};
 
+use super::SvgError;
 use crate::budget::Cost;
 
 /// Nanoseconds per input byte for XML parsing and the element tree checks.
@@ -119,18 +120,45 @@ pub(super) fn png(size: u32) -> Cost {
     Cost::new(units(pixels * PNG), (pixels as u64).saturating_mul(4))
 }
 
-/// What rendering `tree` into a `size` x `size` canvas with `transform` costs: work, and the most memory held at
-/// once (the canvas included).
-pub(super) fn render(tree: &usvg::Tree, size: u32, transform: Transform) -> Cost {
+/// Farthest a drawn shape may reach from the canvas origin, in pixels. tiny-skia scan-converts in 16.16 fixed
+/// point and documents its anti-aliasing as limited to 32767; beyond that some shapes make it index past its
+/// run buffers, panic, and panic again while unwinding, which aborts the whole process (an 82-byte SVG found by
+/// the fuzzer: `fuzz/regressions/svg/abort-tiny-skia-far-vertex.svg`). Such shapes are refused before rendering.
+pub(super) const RENDER_REACH: f64 = 32_767.0;
+
+/// What rendering a tree costs, and how far its shapes reach.
+pub(super) struct Estimate {
+    /// Work, and the most memory held at once (the canvas included).
+    pub cost: Cost,
+    /// Farthest any drawn shape's bounds reach from the canvas origin, in pixels.
+    pub reach: f64,
+}
+
+impl Estimate {
+    /// Refuses a render whose shapes reach beyond [`RENDER_REACH`].
+    pub fn check_reach(&self, size: u32) -> Result<(), SvgError> {
+        if self.reach > RENDER_REACH {
+            return Err(SvgError::Limit(format!(
+                "a shape reaches {:.0} px from the {size} px canvas, beyond the host's safe range of {RENDER_REACH} px \
+                 for rasterizing",
+                self.reach
+            )));
+        }
+        Ok(())
+    }
+}
+
+/// What rendering `tree` into a `size` x `size` canvas with `transform` costs, and how far its shapes reach.
+pub(super) fn render(tree: &usvg::Tree, size: u32, transform: Transform) -> Estimate {
     let side = f64::from(size);
     let canvas = Bounds { x0: 0.0, y0: 0.0, x1: side, y1: side };
-    let mut walk = Walk { side, work: canvas.pixels() * CLEAR, steps: 0, over: false };
+    let mut walk = Walk { side, work: canvas.pixels() * CLEAR, steps: 0, over: false, reach: 0.0 };
     let peak = walk.nodes(tree.root(), transform, canvas, 0);
     if walk.over {
         // More to draw than the estimate will walk: more than any call may do.
-        return Cost::new(u64::MAX, u64::MAX);
+        return Estimate { cost: Cost::new(u64::MAX, u64::MAX), reach: walk.reach };
     }
-    Cost::new(units(walk.work), bytes(canvas.pixels() * 4.0 + peak))
+    Estimate { cost: Cost::new(units(walk.work), bytes(canvas.pixels() * 4.0 + peak)), reach: walk.reach }
 }
 
 /// Work units from estimated nanoseconds (saturating: an absurd estimate is simply over every cap).
@@ -153,6 +181,11 @@ struct Bounds {
 
 impl Bounds {
     /// `rect` mapped by `ts` (the bounding box of its four corners).
+    /// The largest absolute coordinate of the box (NaN counts as unreachable).
+    fn reach(&self) -> f64 {
+        [self.x0, self.x1, self.y0, self.y1].into_iter().fold(0.0, |far, v| far.max(if v.is_nan() { f64::INFINITY } else { v.abs() }))
+    }
+
     fn of(rect: usvg::Rect, ts: Transform) -> Self {
         let corners = [
             (rect.left(), rect.top()),
@@ -210,6 +243,8 @@ struct Walk {
     steps: u64,
     /// The walk went deeper or longer than its limits: the render would too, and is refused.
     over: bool,
+    /// Farthest any drawn shape's bounds reach from the origin, in pixels (see [`RENDER_REACH`]).
+    reach: f64,
 }
 
 /// Deeper than this the walk stops (the parser caps element nesting well below it; patterns, masks and filter
@@ -290,12 +325,16 @@ impl Walk {
         let points = path.data().points().len() as f64;
         let mut held = 0f64;
         if let Some(fill) = path.fill() {
-            let covered = Bounds::of(path.bounding_box(), ts).intersect(&target).pixels();
+            let bounds = Bounds::of(path.bounding_box(), ts);
+            self.reach = self.reach.max(bounds.reach());
+            let covered = bounds.intersect(&target).pixels();
             self.work += points * POINT;
             held = held.max(self.paint(fill.paint(), covered, ts, depth));
         }
         if let Some(stroke) = path.stroke() {
-            let covered = Bounds::of(path.stroke_bounding_box(), ts).intersect(&target).pixels();
+            let bounds = Bounds::of(path.stroke_bounding_box(), ts);
+            self.reach = self.reach.max(bounds.reach());
+            let covered = bounds.intersect(&target).pixels();
             self.work += points * STROKE_POINT;
             if let Some(dashes) = stroke.dasharray() {
                 self.work += dash_count(path.data().points(), dashes) * DASH;

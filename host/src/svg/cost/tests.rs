@@ -35,7 +35,7 @@ fn layers(depth: usize) -> String {
 fn estimate(text: &str, size: u32) -> Cost {
     let meter = Meter::new(WorkLimits { call_work: u64::MAX, call_bytes: u64::MAX, plugin_work: u64::MAX, ..WorkLimits::default() });
     let parsed = crate::svg::parse::parse(text.as_bytes(), &Limits::default(), &mut meter.start("test")).unwrap();
-    render(&parsed.tree, size, crate::svg::fit(&parsed.tree, size))
+    render(&parsed.tree, size, crate::svg::fit(&parsed.tree, size)).cost
 }
 
 /// The hostile inputs of issue #11 and relatives: each asks resvg for minutes or gigabytes.
@@ -129,7 +129,7 @@ fn a_corpus_of_real_svgs_stays_far_below_the_caps() {
         let mut work = meter.start("corpus");
         let Ok(parsed) = crate::svg::parse::parse(&bytes, &Limits::default(), &mut work) else { continue };
         let parse = work.charged();
-        let cost = render(&parsed.tree, 256, crate::svg::fit(&parsed.tree, 256));
+        let cost = render(&parsed.tree, 256, crate::svg::fit(&parsed.tree, 256)).cost;
         costs.push((parse + cost.work, cost.bytes, entry.path().display().to_string()));
     }
     costs.sort();
@@ -167,7 +167,7 @@ fn parse_scaling() {
             let took = started.elapsed();
             let estimate = work.charged();
             let started = Instant::now();
-            let cost = render(&parsed.tree, 256, crate::svg::fit(&parsed.tree, 256));
+            let cost = render(&parsed.tree, 256, crate::svg::fit(&parsed.tree, 256)).cost;
             let walk = started.elapsed();
             println!("{label:<9} {n:>6}: parse {:>9.3} ms (estimate {:>9.3} ms), walk {:>7.3} ms, render estimate {:>9.3} ms", took.as_secs_f64() * 1e3, estimate as f64 / 1e6, walk.as_secs_f64() * 1e3, cost.work as f64 / 1e6);
         }
@@ -261,7 +261,7 @@ fn before() {
         let started = Instant::now();
         resvg::render(&tree, crate::svg::fit(&tree, size), &mut pixmap.as_mut());
         let took = started.elapsed();
-        let estimate = render(&tree, size, crate::svg::fit(&tree, size));
+        let estimate = render(&tree, size, crate::svg::fit(&tree, size)).cost;
         println!(
             "{name} at {size} px: {:.2} s, peak RSS +{} MiB (estimate {:.2} s, {} MiB); full case {scale}",
             took.as_secs_f64(),
@@ -270,4 +270,29 @@ fn before() {
             estimate.bytes >> 20
         );
     }
+}
+
+#[test]
+fn shapes_reaching_beyond_the_rasterizers_range_are_refused_and_near_ones_drawn() {
+    // The fuzzer's 82-byte SVG that aborted the process inside tiny-skia, and the same shape through a transform,
+    // a stroke and a pattern tile.
+    let far = [
+        include_str!("../../../../fuzz/regressions/svg/abort-tiny-skia-far-vertex.svg").to_string(),
+        svg(r#"<g transform="scale(1e6)"><rect width="1" height="1"/></g>"#),
+        svg(r#"<path d="M0 0 L1 1" stroke="black" stroke-width="1e9"/>"#),
+        svg(r##"<defs><pattern id="p" width="10" height="10"><path d="M0 0 L5 -1e9 L10 0z"/></pattern></defs>
+               <rect width="20" height="20" fill="url(#p)"/>"##),
+    ];
+    for text in &far {
+        for size in [64, 256, 1024] {
+            let error = svg::rasterize(text.as_bytes(), size, None, &Limits::default()).unwrap_err();
+            assert!(
+                matches!(&error, SvgError::Limit(m) if m.contains("beyond the host's safe range")),
+                "{size} px: {error:?}\n{text}"
+            );
+        }
+    }
+    // Off the canvas but within reach: drawn (clipped) as before.
+    let near = svg(r#"<path d="M3 .1 .6 -900 4 0"/><circle cx="12" cy="12" r="8"/>"#);
+    assert!(svg::rasterize(near.as_bytes(), 256, None, &Limits::default()).is_ok());
 }
