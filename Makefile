@@ -105,7 +105,8 @@ bench-image: build
 # the host links wasmtime and libtorch) and needs nightly flags: RUSTC_BOOTSTRAP=1 on the pinned stable compiler.
 # New corpus entries go to target/fuzz/corpus/ (the committed seeds in fuzz/corpus/ are only read; fixed
 # regressions are copied there first, known failures left out so they do not stop the run); crashes,
-# timeouts and OOMs to fuzz/artifacts/<target>/ (minimise with `cargo fuzz tmin`, then commit to fuzz/regressions/).
+# timeouts and OOMs to fuzz/artifacts/<target>/ (each run goes on after one, in fork mode; the target fails at the
+# end if any is new: minimise with `cargo fuzz tmin`, then commit to fuzz/regressions/).
 # FUZZ_SANITIZER=none builds with coverage only (faster, no ASan). The test suite runs the same targets the
 # stable way on every run (tests/all/fuzz_corpus.rs); AIGC_FUZZ_SECONDS=600 makes that longer too.
 FUZZ_SECONDS ?= 60
@@ -124,7 +125,8 @@ fuzz-build: setup fuzz-tools
 	$(FUZZ_CARGO) build -s $(FUZZ_SANITIZER) --target-dir $(FUZZ_TARGET_DIR)
 
 fuzz: fuzz-build
-	@set -e; for t in $(FUZZ_TARGETS); do \
+	@mkdir -p target/fuzz fuzz/artifacts && touch target/fuzz/started
+	@for t in $(FUZZ_TARGETS); do \
 	  dict=fuzz/dictionaries/$$t.dict; \
 	  case $$t in model_zip|submission_zip) dict=fuzz/dictionaries/zip.dict;; esac; \
 	  mkdir -p target/fuzz/corpus/$$t; \
@@ -135,6 +137,9 @@ fuzz: fuzz-build
 	  echo "== fuzz $$t for $(FUZZ_SECONDS) s"; \
 	  $(FUZZ_CARGO) run -s $(FUZZ_SANITIZER) --target-dir $(FUZZ_TARGET_DIR) $$t \
 	    target/fuzz/corpus/$$t fuzz/corpus/$$t -- \
+	    -fork=1 -ignore_crashes=1 -ignore_timeouts=1 -ignore_ooms=1 \
 	    -max_total_time=$(FUZZ_SECONDS) -timeout=$(FUZZ_TIMEOUT) -rss_limit_mb=2048 -dict=$$dict \
 	    -print_final_stats=1; \
 	done
+	@found=$$(find fuzz/artifacts -type f -newer target/fuzz/started); \
+	if [ -n "$$found" ]; then echo "fuzzing found (fuzz/README.md says what to do):"; echo "$$found"; exit 1; fi

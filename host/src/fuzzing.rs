@@ -8,8 +8,22 @@
 //! bound. Nothing here is used by the host itself.
 
 use std::io::Write as _;
+use std::sync::Mutex;
 
 use crate::{image, mesh, net, submission, svg};
+
+/// The step a target is in, set before each one: when an input hangs, this names where (a runner cannot see the
+/// stuck thread's stack), and a hang found again is matched to a known one by it.
+static STAGE: Mutex<&str> = Mutex::new("");
+
+fn stage(name: &'static str) {
+    *STAGE.lock().unwrap_or_else(|p| p.into_inner()) = name;
+}
+
+/// The step the last target call is in (if it has not returned) or ended in.
+pub fn current_stage() -> &'static str {
+    *STAGE.lock().unwrap_or_else(|p| p.into_inner())
+}
 
 /// What one input did: `Ok` when the host accepted it, `Err` with the host's message when it refused it.
 pub type Outcome = Result<(), String>;
@@ -40,14 +54,16 @@ const SVG_ANALYSIS_SIZE: u32 = 64;
 /// Raster side for the second render from the parsed document (the classifiers' path).
 const SVG_RASTER_SIZE: u32 = 32;
 
-/// An SVG as `svg.describe`, `svg.analyze` and `svg.rasterize-file` see it: facts, analysis (parse, render,
-/// shape statistics) and a second render of the parsed document on a background.
+/// An SVG as `svg.analyze-file` and `svg.rasterize-file` see it: the analysis (parse with every cap, the facts,
+/// a render, shape statistics), then a second render of the parsed document on a background. (`svg.describe`'s
+/// facts are the analysis's own.)
 pub fn svg(data: &[u8]) -> Outcome {
     let limits = svg::Limits::default();
-    svg::facts(data, &limits).map_err(|e| e.to_string())?;
     let options = svg::AnalysisOptions { size: SVG_ANALYSIS_SIZE, ..svg::AnalysisOptions::default() };
+    stage("svg::analyze_document");
     let (_, document) = svg::analyze_document(data, &options, &limits).map_err(|e| e.to_string())?;
     let white = svg::Rgba { r: 255, g: 255, b: 255, a: 255 };
+    stage("svg::Document::rasterize");
     document.rasterize(SVG_RASTER_SIZE, Some(white), &limits).map_err(|e| e.to_string())?;
     Ok(())
 }
@@ -58,7 +74,9 @@ const THUMBNAIL_SIDE: u32 = 16;
 /// A raster image as `image.measure` and `image.resize` see it: bounded decoding, the measurements, and a resize
 /// to a small PNG.
 pub fn image(data: &[u8]) -> Outcome {
+    stage("image::facts");
     image::facts(data).map_err(|e| e.to_string())?;
+    stage("image::resize");
     image::resize(data, THUMBNAIL_SIDE, THUMBNAIL_SIDE, image::Encoding::Png).map_err(|e| e.to_string())?;
     Ok(())
 }
@@ -66,7 +84,9 @@ pub fn image(data: &[u8]) -> Outcome {
 /// Mesh facts of an item holding `files`, as `mesh.facts` computes them.
 fn mesh_facts(files: Vec<(String, Vec<u8>)>) -> Outcome {
     let limits = mesh::Limits::default();
+    stage("mesh::Bundle::new");
     let bundle = mesh::Bundle::new(files, &limits).map_err(|e| e.to_string())?;
+    stage("mesh::facts");
     mesh::facts(&bundle, &limits).map(drop).map_err(|e| e.to_string())
 }
 
@@ -118,8 +138,10 @@ pub fn submission_zip(data: &[u8]) -> Outcome {
         .map_err(|e| format!("fuzzing: cannot make a temporary file: {e}"))?;
     file.write_all(data).map_err(|e| format!("fuzzing: cannot write the temporary file: {e}"))?;
     let limits = submission::IngestLimits::default();
+    stage("submission::Submission::open");
     let opened = submission::Submission::open(file.path(), &limits).map_err(|e| e.to_string())?;
     let mut refused = None;
+    stage("submission::Submission::read_range");
     for entry in opened.entries() {
         let again = opened.stat(&entry.path).map(|e| e.size);
         if again != Some(entry.size) {
@@ -143,9 +165,11 @@ pub fn replay(data: &[u8]) -> Outcome {
     let dir = tempfile::tempdir().map_err(|e| format!("fuzzing: cannot make a temporary folder: {e}"))?;
     let path = dir.path().join("exchanges.jsonl");
     std::fs::write(&path, data).map_err(|e| format!("fuzzing: cannot write the temporary file: {e}"))?;
+    stage("net::record::Replay::open");
     let replay = net::record::Replay::open(&path).map_err(|e| e.to_string())?;
     // The file parsed, so every non-blank line is an exchange: ask for each as a plugin's request would.
     let mut refused = None;
+    stage("net::record::Replay::answer");
     for line in data.split(|&b| b == b'\n') {
         let Ok(exchange) = serde_json::from_slice::<net::record::Exchange>(line) else { continue };
         let Ok(url) = url::Url::parse(&exchange.url) else { continue };

@@ -7,6 +7,7 @@ mod crawl;
 mod course_grader;
 mod crawlers;
 mod export;
+mod fuzz_corpus;
 mod grading;
 mod host_budget;
 mod host_work;

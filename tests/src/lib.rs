@@ -3,6 +3,7 @@
 
 pub mod crawler_harness;
 pub mod fixture_server;
+pub mod fuzz;
 pub mod hostile_meshes;
 pub mod http_server;
 pub mod meshes;
