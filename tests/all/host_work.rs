@@ -104,7 +104,9 @@ fn hostile_svg_filters_and_layers_get_a_limit_error_promptly_and_the_host_stays_
     let setup = setup();
     let base = baseline(&setup);
     for mode in ["svg-morphology", "svg-turbulence", "svg-blurs", "svg-convolve", "svg-layers"] {
-        let (run, ds) = setup.probe(mode, note(), &[]);
+        // Nested layers at 512 px: each up to 2,560 px square (5 x 5 canvases), about 30 of them held at once.
+        let size: &[&str] = if mode == "svg-layers" { &["--set", "size=512"] } else { &[] };
+        let (run, ds) = setup.probe(mode, note(), size);
         run.output.assert_ok();
         let reason = reason(&ds);
         report(mode, &run, base, &reason);

@@ -35,9 +35,9 @@ fn filtered(primitives: &str) -> String {
 }
 
 /// Groups nested `depth` deep, each with opacity (so each is a layer) and a large shape (so each layer is as large
-/// as resvg allows, 5 x 5 canvases; the shape stays within the rasterizer's safe range at 256 px).
+/// as resvg allows, 5 x 5 canvases; the shape stays within the rasterizer's safe range up to 512 px).
 fn layers(depth: usize) -> String {
-    let open = r##"<g opacity="0.9"><rect x="-7000" y="-7000" width="14000" height="14000" fill="#0a0" fill-opacity="0.01"/>"##;
+    let open = r##"<g opacity="0.9"><rect x="-4000" y="-4000" width="8000" height="8000" fill="#0a0" fill-opacity="0.01"/>"##;
     format!(r##"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 64 64">{}{}</svg>"##, open.repeat(depth), "</g>".repeat(depth))
 }
 
