@@ -98,7 +98,11 @@ impl Dataset {
         let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
         let conn =
             Connection::open_with_flags(manifest, flags).map_err(StoreError::sqlite(dir, "opening manifest.sqlite"))?;
-        Self::with_connection(dir, Blobs::new(dir), conn, false)
+        // `create_or_open` makes `blobs/.tmp` before the manifest, so an empty manifest beside it is a creation that
+        // was killed before its tables were committed: finish it (an empty dataset) rather than refuse the folder.
+        // An empty manifest.sqlite without it was not made by aigc-host and is still refused.
+        let interrupted_creation = dir.join("blobs/.tmp").is_dir();
+        Self::with_connection(dir, Blobs::new(dir), conn, interrupted_creation)
     }
 
     fn with_connection(dir: &Path, blobs: Blobs, mut conn: Connection, create: bool) -> Result<Self> {

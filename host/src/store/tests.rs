@@ -424,3 +424,23 @@ fn put_items_stores_a_batch_like_single_puts() {
     let again = Dataset::open(&root).unwrap();
     assert_eq!(again.stats().unwrap().items, 3);
 }
+
+#[test]
+fn a_creation_killed_before_its_tables_is_finished_on_open_and_a_foreign_empty_file_still_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    // What a kill between `blobs/.tmp` and the manifest's first commit leaves: the folders and an empty file.
+    let killed = tmp.path().join("killed");
+    std::fs::create_dir_all(killed.join("blobs/.tmp")).unwrap();
+    std::fs::write(killed.join(MANIFEST), b"").unwrap();
+    let ds = Dataset::open(&killed).unwrap();
+    assert_eq!(ds.stats().unwrap().items, 0);
+    drop(ds);
+    assert!(Dataset::open(&killed).is_ok(), "and it stays a dataset");
+
+    // An empty manifest.sqlite that aigc-host did not start is not adopted.
+    let foreign = tmp.path().join("foreign");
+    std::fs::create_dir_all(&foreign).unwrap();
+    std::fs::write(foreign.join(MANIFEST), b"").unwrap();
+    let error = Dataset::open(&foreign).unwrap_err().to_string();
+    assert!(error.contains("manifest.sqlite is empty"), "{error}");
+}
