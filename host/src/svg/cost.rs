@@ -85,27 +85,122 @@ pub(super) fn xml(bytes: usize) -> Cost {
 }
 
 /// What turning the checked XML tree into usvg's tree costs: per element once `<use>` is expanded (`expanded`),
-/// per character of text laid out (scaled by the same expansion, since a used text is laid out per use), and
-/// per pair of references to paint servers, clip paths, masks and filters (`url(...)` in an attribute).
+/// per character of text laid out (a used text is laid out per use), and per pair of references to paint
+/// servers, clip paths, masks and filters (`url(...)` in an attribute).
 pub(super) fn convert(doc: &usvg::roxmltree::Document, expanded: u64) -> Cost {
     let mut elements = 0u64;
-    let mut characters = 0u64;
-    let mut references = 0u64;
+    let (mut characters, mut longest_text) = (0u64, 0u64);
+    let (mut references, mut most_references) = (0u64, 0u64);
     for node in doc.descendants().filter(|n| n.is_element()) {
         elements += 1;
-        references += node.attributes().filter(|a| a.value().contains("url(")).count() as u64;
+        let own = node.attributes().filter(|a| a.value().contains("url(")).count() as u64;
+        references += own;
+        most_references = most_references.max(own);
         if node.tag_name().name() == "text" {
             let texts = node.descendants().filter(|n| n.is_text());
-            characters += texts.map(|t| t.text().map_or(0, |t| t.chars().count() as u64)).sum::<u64>();
+            let own = texts.map(|t| t.text().map_or(0, |t| t.chars().count() as u64)).sum::<u64>();
+            characters += own;
+            longest_text = longest_text.max(own);
         }
     }
-    let expansion = (expanded as f64 / elements.max(1) as f64).max(1.0);
-    let references = references as f64 * expansion;
+    // Every element `<use>` adds is a copy of one in the file: at most the longest text, the most references.
+    let copies = expanded.saturating_sub(elements);
+    let characters = (characters + longest_text.saturating_mul(copies)) as f64;
+    let references = (references + most_references.saturating_mul(copies)) as f64;
     let nanoseconds = PARSE_BASE
         + expanded.max(elements) as f64 * ELEMENT
-        + characters as f64 * expansion * GLYPH
+        + characters * GLYPH
         + references * references / 2.0 * REFERENCE_PAIR;
     Cost::work(units(nanoseconds))
+}
+
+/// Nanoseconds per cubic an arc is cut into (kurbo, tolerance 0.1).
+const ARC_CUBIC: f64 = 100.0;
+/// Nanoseconds per cubic moved when svgtypes drains its buffer of an arc's cubics from the front (`Vec::remove(0)`
+/// per cubic: quadratic in the cubics of one arc). Measured: an arc of radius 1e30 (about 150,000 cubics) takes
+/// 2 s to parse.
+const ARC_SHIFT: f64 = 0.5;
+/// Bytes one buffered cubic takes.
+const ARC_CUBIC_BYTES: f64 = 56.0;
+
+/// What usvg's path parsing costs for the arcs in every `d` attribute: svgtypes cuts each arc into cubics with
+/// kurbo, about `(1.1163 r / 0.1)^(1/6)` of them per turn for the larger radius `r` (after the radii are scaled
+/// up to reach the end point, as the SVG rules say), and drains them one at a time from the front of a vector,
+/// so an arc of radius 1e38 (79 bytes of SVG) asks for minutes. Priced from the path data, before usvg runs.
+/// Every element `<use>` adds is a copy of one in the file, so each costs at most the costliest one.
+pub(super) fn arcs(doc: &usvg::roxmltree::Document, expanded: u64) -> Cost {
+    let mut elements = 0u64;
+    let (mut work, mut costliest, mut bytes) = (0f64, 0f64, 0f64);
+    for node in doc.descendants().filter(|n| n.is_element()) {
+        elements += 1;
+        let Some(data) = node.attribute("d") else { continue };
+        let mut own = 0f64;
+        for cubics in arc_cubics(data) {
+            own += cubics * ARC_CUBIC + cubics * cubics / 2.0 * ARC_SHIFT;
+            bytes = bytes.max(cubics * ARC_CUBIC_BYTES);
+        }
+        work += own;
+        costliest = costliest.max(own);
+    }
+    let copies = expanded.saturating_sub(elements) as f64;
+    Cost::new(units(work + costliest * copies), bytes.ceil() as u64)
+}
+
+/// For each arc in path data `d`, at most how many cubics kurbo makes of it (infinite for non-finite numbers).
+fn arc_cubics(d: &str) -> Vec<f64> {
+    use svgtypes::PathSegment as S;
+    let mut out = Vec::new();
+    let (mut x, mut y, mut start_x, mut start_y) = (0f64, 0f64, 0f64, 0f64);
+    // svgtypes stops at the first error, as usvg does: the rest of the data is never converted.
+    for segment in svgtypes::PathParser::from(d).map_while(Result::ok) {
+        let (abs, nx, ny) = match segment {
+            S::MoveTo { abs, x: nx, y: ny } => {
+                let (nx, ny) = if abs { (nx, ny) } else { (x + nx, y + ny) };
+                (start_x, start_y) = (nx, ny);
+                (true, nx, ny)
+            }
+            S::LineTo { abs, x: nx, y: ny }
+            | S::CurveTo { abs, x: nx, y: ny, .. }
+            | S::SmoothCurveTo { abs, x: nx, y: ny, .. }
+            | S::Quadratic { abs, x: nx, y: ny, .. }
+            | S::SmoothQuadratic { abs, x: nx, y: ny } => (abs, nx, ny),
+            S::HorizontalLineTo { abs, x: nx } => (abs, nx, if abs { y } else { 0.0 }),
+            S::VerticalLineTo { abs, y: ny } => (abs, if abs { x } else { 0.0 }, ny),
+            S::EllipticalArc { abs, rx, ry, x_axis_rotation, x: nx, y: ny, .. } => {
+                let (to_x, to_y) = if abs { (nx, ny) } else { (x + nx, y + ny) };
+                out.push(cubics_of_arc((x, y), (to_x, to_y), rx, ry, x_axis_rotation));
+                (true, to_x, to_y)
+            }
+            S::ClosePath { .. } => (true, start_x, start_y),
+        };
+        (x, y) = if abs { (nx, ny) } else { (x + nx, y + ny) };
+    }
+    out
+}
+
+/// kurbo's cubic count for one SVG arc (`Arc::from_svg_arc`, then `append_iter(0.1)`), bounded above by a full
+/// turn: the radii are scaled up when they cannot reach the end point, and the larger sets the count.
+fn cubics_of_arc(from: (f64, f64), to: (f64, f64), rx: f64, ry: f64, rotation_degrees: f64) -> f64 {
+    let all = [from.0, from.1, to.0, to.1, rx, ry, rotation_degrees];
+    if all.iter().any(|v| !v.is_finite()) {
+        return f64::INFINITY;
+    }
+    let (mut rx, mut ry) = (rx.abs(), ry.abs());
+    // kurbo draws a straight line for these: no cubics.
+    if rx <= 1e-5 || ry <= 1e-5 || from == to {
+        return 0.0;
+    }
+    let (sin, cos) = (rotation_degrees.to_radians() % (2.0 * std::f64::consts::PI)).sin_cos();
+    let (hx, hy) = ((from.0 - to.0) * 0.5, (from.1 - to.1) * 0.5);
+    let (px, py) = (cos * hx + sin * hy, -sin * hx + cos * hy);
+    let rf = px * px / (rx * rx) + py * py / (ry * ry);
+    if rf > 1.0 {
+        let scale = rf.sqrt();
+        rx *= scale;
+        ry *= scale;
+    }
+    let n = (1.1163 * rx.max(ry) / 0.1).powf(1.0 / 6.0).max(3.999_999);
+    if n.is_finite() { n.ceil() } else { f64::INFINITY }
 }
 
 /// What the shape statistics of a `size` x `size` raster cost.

@@ -92,6 +92,7 @@ pub(super) fn parse(svg: &[u8], limits: &Limits, work: &mut Work) -> Result<Pars
     let (elements, images, external_refs) = census(&doc);
     let view_box = root.attribute("viewBox").and_then(view_box);
     work.charge(cost::convert(&doc, expanded))?;
+    work.charge(cost::arcs(&doc, expanded))?;
 
     let fontdb = fonts();
     let fonts_available = !fontdb.is_empty();

@@ -303,3 +303,26 @@ fn shapes_reaching_beyond_the_rasterizers_range_are_refused_and_near_ones_drawn(
     let near = svg(r#"<path d="M3 .1 .6 -900 4 0"/><circle cx="12" cy="12" r="8"/>"#);
     assert!(svg::rasterize(near.as_bytes(), 256, None, &Limits::default()).is_ok());
 }
+
+#[test]
+fn arcs_that_kurbo_would_cut_into_millions_of_cubics_are_refused_before_usvg_parses_them() {
+    // The fuzzer's 79-byte SVG: an arc of radius 1e38 parsed for minutes inside usvg (svgtypes drains its cubics
+    // one at a time from the front of a vector).
+    let hang = include_str!("../../../../fuzz/regressions/svg/hang-svgtypes-huge-arc-radius.svg");
+    let tiny_radius_far_end = svg(r#"<path d="M0 0 A0.001 0.001 0 0 1 1e36 0"/>"#);
+    // An arc allowed once (about 4 s of parsing) but instantiated ten times through <use>.
+    let used = svg(&format!(r##"<defs><path id="p" d="M0 0 a4 1e30 0 0 1 4 -4"/></defs>{}"##, r##"<use href="#p"/>"##.repeat(10)));
+    for text in [hang.to_string(), tiny_radius_far_end, used] {
+        let started = Instant::now();
+        let refused = svg::facts(text.as_bytes(), &Limits::default());
+        assert!(matches!(&refused, Err(SvgError::Limit(m)) if m.contains("of host work")), "{refused:?}\n{text}");
+        assert!(started.elapsed() < Duration::from_secs(1), "{:?}", started.elapsed());
+    }
+    // Ordinary arcs (rounded corners, circles drawn with arcs, relative and implicit segments) cost next to nothing.
+    let ordinary = r#"M10 0 h44 a10 10 0 0 1 10 10 v44 a10 10 0 0 1 -10 10 H10 A10 10 0 0 1 0 54 V10 a10,10 0 0,1 10-10z
+                      M32 8 a24 24 0 1 0 0.001 0 24 24 0 1 1 -0.001 0"#;
+    let counts = super::arc_cubics(ordinary);
+    assert_eq!(counts.len(), 6);
+    assert!(counts.iter().all(|&n| n <= 6.0), "{counts:?}");
+    assert!(svg::facts(svg(&format!(r#"<path d="{ordinary}"/>"#)).as_bytes(), &Limits::default()).is_ok());
+}
