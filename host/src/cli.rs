@@ -55,6 +55,104 @@ pub enum Command {
     Dataset(DatasetCommand),
     /// Check the installation: WebAssembly engine, libtorch, devices, directories
     Doctor(JsonArg),
+    /// Start a plugin from a template: a buildable project with one function to edit
+    New(NewArgs),
+    /// Build a plugin's source folder (Rust, Python or JavaScript) into a component with its manifest
+    Build(BuildArgs),
+    /// Compile plugins ahead of time into the host's cache, so their first run starts at once
+    Compile(CompileArgs),
+    /// Embed or show a plugin's manifest (for components made by other toolchains)
+    #[command(subcommand)]
+    Manifest(ManifestCommand),
+}
+
+#[derive(Debug, Args)]
+#[command(after_help = "Examples:
+  aigc-host new cleaner my-rule --lang python
+  aigc-host new grader hw1-grader --lang rust --dir graders/")]
+pub struct NewArgs {
+    /// The plugin's kind (the WIT world it implements)
+    #[arg(value_enum)]
+    pub kind: PluginKind,
+    /// The plugin's name: lowercase letters, digits and `-` (`my-rule`); also the new folder's name
+    pub name: String,
+    /// The language to write it in
+    #[arg(long, value_enum)]
+    pub lang: PluginLang,
+    /// The folder to create the project in (default: the current folder)
+    #[arg(long, value_name = "DIR", default_value = ".")]
+    pub dir: PathBuf,
+    /// The path of the aigc-sdk crate a Rust plugin depends on (default: the SDK from the host's git repository)
+    #[arg(long, value_name = "DIR")]
+    pub sdk_path: Option<PathBuf>,
+}
+
+/// The kinds `aigc-host new` makes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum PluginKind {
+    Crawler,
+    Cleaner,
+    Annotator,
+    Grader,
+}
+
+/// The languages `aigc-host new` writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum PluginLang {
+    Rust,
+    Python,
+    Js,
+}
+
+#[derive(Debug, Args)]
+#[command(after_help = "Examples:
+  aigc-host build                    # the project in the current folder, to ./<name>.wasm
+  aigc-host build my-rule -o rules/my-rule.wasm")]
+pub struct BuildArgs {
+    /// The plugin's source folder: a Rust crate (Cargo.toml), a Python project (pyproject.toml with
+    /// `[tool.aigc]`) or a JavaScript package (package.json with `"aigc"`)
+    #[arg(default_value = ".")]
+    pub dir: PathBuf,
+    /// Where to write the component (default: `<DIR>/<name>.wasm`)
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub out: Option<PathBuf>,
+    /// Do not compile the component into the host's cache after building (the first run compiles it then)
+    #[arg(long)]
+    pub no_compile: bool,
+    #[command(flatten)]
+    pub output: JsonArg,
+}
+
+#[derive(Debug, Args)]
+pub struct CompileArgs {
+    /// Plugins (.wasm components)
+    #[arg(required = true)]
+    pub plugins: Vec<PathBuf>,
+    #[command(flatten)]
+    pub output: JsonArg,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ManifestCommand {
+    /// Add a manifest to a component made by another toolchain (the component must not have one)
+    #[command(after_help = "The manifest file is the JSON `aigc-host manifest show` prints:
+  {\"name\": \"my-rule\", \"version\": \"0.1.0\", \"wit\": \"aigc:plugin@0.1.0\",
+   \"plugin\": {\"kind\": \"cleaner\", \"description\": \"...\"}}")]
+    Embed {
+        /// The component
+        component: PathBuf,
+        /// The manifest, a JSON file
+        #[arg(long, value_name = "FILE")]
+        manifest: PathBuf,
+        /// Where to write the result (default: replace COMPONENT)
+        #[arg(long, short = 'o', value_name = "FILE")]
+        out: Option<PathBuf>,
+    },
+    /// Print a plugin's manifest as JSON, in the form `manifest embed` reads
+    Show {
+        /// The plugin (.wasm component)
+        plugin: PathBuf,
+    },
 }
 
 #[derive(Debug, Args)]

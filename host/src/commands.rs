@@ -1,6 +1,7 @@
 //! What each subcommand does. Each one resolves its arguments into settings, does its work through the library,
 //! and prints text for people or one JSON document with `--json` (logs always go to stderr).
 
+mod authoring;
 mod clean;
 mod dataset;
 mod doctor;
@@ -58,6 +59,10 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Dataset(DatasetCommand::Export(args)) => dataset::export(&args, quiet),
         Command::Doctor(output) => doctor::doctor(output.json),
+        Command::New(args) => authoring::new(&args),
+        Command::Build(args) => authoring::build(&args),
+        Command::Compile(args) => authoring::compile(&args),
+        Command::Manifest(command) => authoring::manifest(&command),
     }
 }
 

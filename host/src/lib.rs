@@ -24,6 +24,7 @@
 
 pub mod bindings;
 pub mod budget;
+pub mod build;
 pub mod capabilities;
 pub mod cli;
 pub mod commands;

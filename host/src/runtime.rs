@@ -242,6 +242,16 @@ impl Runtime {
         Self::build(true)
     }
 
+    /// The engine plugins of `kind` run under: graders under the deterministic one (`grade`), every other kind
+    /// under the ordinary one (`run`, `clean`, `annotate`). Each kind runs under one command only, so compiling a
+    /// plugin with this engine (`aigc-host compile`, `aigc-host build`) fills the cache entry its command reads.
+    pub fn for_kind(kind: crate::manifest::Kind) -> anyhow::Result<Self> {
+        match kind {
+            crate::manifest::Kind::Grader => Self::deterministic(),
+            _ => Self::new(),
+        }
+    }
+
     fn build(fuel: bool) -> anyhow::Result<Self> {
         let mut config = Config::new();
         config.consume_fuel(fuel);
@@ -276,8 +286,10 @@ impl Runtime {
         &self.engine
     }
 
-    /// Compiles a plugin (or loads it from the cache).
+    /// Compiles a plugin (or loads it from the cache). A component importing what the world of its kind does not
+    /// give is refused first, with the fix, rather than compiled for seconds and refused by the linker.
     pub fn compile(&self, plugin: &PluginFile) -> anyhow::Result<Component> {
+        crate::build::check_imports(&plugin.path, &plugin.bytes, plugin.manifest.plugin.kind, None)?;
         Component::new(&self.engine, &plugin.bytes)
             .map_err(|e| anyhow::anyhow!("`{}` is not a valid WebAssembly component: {e}", plugin.path.display()))
     }
@@ -340,6 +352,16 @@ impl Runtime {
             Ok(UpdateDeadline::Yield(TICKS_PER_CHECK))
         });
         store
+    }
+}
+
+/// Why `plugin` could not be linked into the world of its kind: the imports it has that the world does not give,
+/// with the fix in every language (see [`crate::build::check_imports`]), or else the linker's own message.
+pub fn link_error(plugin: &PluginFile, error: wasmtime::Error) -> anyhow::Error {
+    let kind = plugin.manifest.plugin.kind;
+    match crate::build::check_imports(&plugin.path, &plugin.bytes, kind, None) {
+        Err(foreign @ crate::build::BuildError::ForeignImports(_)) => anyhow::Error::new(foreign),
+        _ => anyhow::anyhow!("`{}` does not fit the {kind} world: {error}", plugin.path.display()),
     }
 }
 

@@ -5,6 +5,7 @@ pub mod crawler_harness;
 pub mod fixture_server;
 pub mod fuzz;
 pub mod hostile_meshes;
+pub mod lang_plugins;
 pub mod http_server;
 pub mod meshes;
 pub mod rss;

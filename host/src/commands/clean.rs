@@ -174,7 +174,7 @@ async fn run_pass(args: Pass<'_>, quiet: bool) -> anyhow::Result<ExitCode> {
             Kind::Annotator => linked.and_then(AnnotatorPre::new).map(Pre::Annotator),
             _ => linked.and_then(CleanerPre::new).map(Pre::Cleaner),
         }
-        .map_err(|e| anyhow::anyhow!("`{}` does not fit the {} world: {e}", path.display(), args.kind))?;
+        .map_err(|e| crate::runtime::link_error(&plugin, e))?;
         let config_json = serde_json::to_string(&config)?;
         let (done, failed_before) = if args.kind == Kind::Cleaner {
             let failed_before = dataset.annotated_items(CLEAN_ERROR_KEY, &plugin.manifest.name)?;

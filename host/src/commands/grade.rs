@@ -71,7 +71,7 @@ pub async fn grade(args: GradeArgs) -> anyhow::Result<ExitCode> {
         .linker(Kind::Grader)?
         .instantiate_pre(&component)
         .and_then(GraderPre::new)
-        .map_err(|e| anyhow::anyhow!("`{}` does not fit the grader world: {e}", args.grader.display()))?;
+        .map_err(|e| crate::runtime::link_error(&plugin, e))?;
 
     let info = settings::plugin_info(&plugin);
     let jobs = Arc::new(tokio::sync::Semaphore::new(args.jobs.clamp(1, 64)));

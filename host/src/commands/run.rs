@@ -91,7 +91,7 @@ pub async fn run(args: RunArgs, quiet: bool) -> anyhow::Result<ExitCode> {
         .linker(Kind::Crawler)?
         .instantiate_pre(&component)
         .and_then(CrawlerPre::new)
-        .map_err(|e| anyhow::anyhow!("`{}` does not fit the crawler world: {e}", args.plugin.display()))?;
+        .map_err(|e| crate::runtime::link_error(&plugin, e))?;
 
     let dataset = Arc::new(Dataset::create_or_open(&args.dataset)?);
     let args_json = serde_json::json!({ "set": config, "allow_host": args.allow_host, "replay": args.replay,
