@@ -16,8 +16,10 @@ from ._wit import Err
 
 #: Frames of a traceback kept in an error string (the innermost ones).
 TRACEBACK_FRAMES = 4
+#: Longest message of an exception kept in an error string, in characters.
+MESSAGE_CHARS = 1500
 #: Longest error string the SDK hands to the host, in characters (the host caps it again).
-ERROR_CHARS = 2000
+ERROR_CHARS = 2500
 
 
 class AigcError(Exception):
@@ -75,9 +77,10 @@ def call(function, *args):
 def describe(error: BaseException) -> str:
     """The error string for an exception: ``Type: message [at file:line in function › ...]``.
 
-    The innermost :data:`TRACEBACK_FRAMES` frames are listed, outermost first, with file names shortened to their
-    last two parts; the whole is cut to :data:`ERROR_CHARS` characters. An :class:`AigcError` and a
-    ``componentize_py_types.Err`` carrying a string show their message alone, as the host's own errors do.
+    The message is cut to :data:`MESSAGE_CHARS` characters, so the frames always show; the innermost
+    :data:`TRACEBACK_FRAMES` frames are listed, outermost first, with file names as the plugin's author knows
+    them and a run of identical frames (recursion) shown once with its count. A ``componentize_py_types.Err``
+    carrying a string shows that string.
     """
     if isinstance(error, Err):
         value = error.value
@@ -89,6 +92,8 @@ def describe(error: BaseException) -> str:
             message = "<message unavailable>"
         name = type(error).__name__
         text = f"{name}: {message}" if message else name
+    if len(text) > MESSAGE_CHARS:
+        text = f"{text[:MESSAGE_CHARS]}… [{len(text) - MESSAGE_CHARS} characters cut]"
     where = _frames(error.__traceback__)
     if where:
         text = f"{text} [at {where}]"
@@ -100,16 +105,20 @@ def describe(error: BaseException) -> str:
 def _frames(tb: Optional[TracebackType]) -> str:
     if tb is None:
         return ""
+    groups: list = []  # [label, count], consecutive identical frames folded
     try:
-        frames = traceback.extract_tb(tb)
+        for frame, line in traceback.walk_tb(tb):
+            filename = frame.f_code.co_filename
+            if _is_glue(filename):
+                continue
+            label = f"{_short(filename)}:{line} in {frame.f_code.co_name}"
+            if groups and groups[-1][0] == label:
+                groups[-1][1] += 1
+            else:
+                groups.append([label, 1])
     except Exception:
         return ""
-    frames = [f for f in frames if not _is_glue(f.filename)][-TRACEBACK_FRAMES:]
-    parts = []
-    for frame in frames:
-        name = _short(frame.filename)
-        parts.append(f"{name}:{frame.lineno} in {frame.name}")
-    return " › ".join(parts)
+    return " › ".join(label if count == 1 else f"{label} (×{count})" for label, count in groups[-TRACEBACK_FRAMES:])
 
 
 def _short(filename: str) -> str:
