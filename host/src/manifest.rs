@@ -23,8 +23,11 @@ pub enum ManifestError {
     #[error("`{path}` is not a WebAssembly component: {reason}")]
     NotWasm { path: PathBuf, reason: String },
     #[error(
-        "`{path}` has no aigc-host manifest (custom section `{SECTION}`); build it with the aigc-sdk and declare \
-         one with `aigc_sdk::manifest!`"
+        "`{path}` has no aigc-host manifest (custom section `{SECTION}`). Rust: declare it with \
+         `aigc_sdk::manifest!` in the crate; Python: declare it in pyproject.toml's `[tool.aigc]` table and build \
+         with `aigc-host build`; JavaScript: declare it in package.json's `\"aigc\"` object and build with \
+         `aigc-host build`; any other toolchain: add it with `aigc-host manifest embed COMPONENT --manifest \
+         FILE.json`"
     )]
     Missing { path: PathBuf },
     #[error("the manifest of `{path}` is not valid: {reason}")]

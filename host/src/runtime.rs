@@ -12,7 +12,6 @@ use std::time::{Duration, Instant};
 
 use wasmtime::component::{Component, HasSelf, Linker, ResourceTable};
 use wasmtime::{Config, Engine, ResourceLimiter, Store, UpdateDeadline};
-use wasmtime_wasi::p2::pipe::MemoryOutputPipe;
 use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 
 use crate::bindings;
@@ -20,12 +19,12 @@ use crate::budget::{Meter, Work, WorkError, WorkLimits};
 use crate::capabilities::RunContext;
 use crate::manifest::PluginFile;
 
+pub mod output;
+
 /// How often the epoch advances. Deadlines are checked at this granularity.
 const TICK: Duration = Duration::from_millis(10);
 /// Ticks between checks of the plugin's time, each also a chance for other tasks to run.
 const TICKS_PER_CHECK: u64 = 5;
-/// Plugin stdout/stderr kept for error messages (a Rust panic prints there).
-const STDIO_CAPTURE: usize = 64 << 10;
 
 /// The limits one plugin instance runs under.
 #[derive(Debug, Clone)]
@@ -150,7 +149,8 @@ pub struct HostState {
     call_started: Instant,
     cpu_limit: Duration,
     fuel_limit: u64,
-    stderr: MemoryOutputPipe,
+    /// What the plugin prints on stdout and stderr (see [`output`]).
+    output: output::PluginOutput,
     /// Host work done for this instance's current call.
     pub meter: Arc<Meter>,
 }
@@ -312,9 +312,9 @@ impl Runtime {
 
     /// A fresh store for one instance of the plugin described by `ctx`.
     pub fn store(&self, ctx: Arc<RunContext>, limits: &Limits) -> Store<HostState> {
-        let stderr = MemoryOutputPipe::new(STDIO_CAPTURE);
+        let output = output::PluginOutput::new(ctx.clone());
         let mut wasi = WasiCtx::builder();
-        wasi.stdout(stderr.clone()).stderr(stderr.clone());
+        wasi.stdout(output.stream(0)).stderr(output.stream(1));
         if limits.deterministic {
             use rand_wasi::SeedableRng;
             wasi.wall_clock(FixedClock)
@@ -333,7 +333,7 @@ impl Runtime {
             call_started: Instant::now(),
             cpu_limit: limits.cpu,
             fuel_limit: limits.fuel.unwrap_or(0),
-            stderr,
+            output,
             meter: Meter::new(limits.work.clone()),
         };
         let mut store = Store::new(&self.engine, state);
@@ -378,10 +378,14 @@ pub async fn call<T>(
     let outcome = match limits.wall {
         Some(wall) => match tokio::time::timeout(wall, call(store)).await {
             Ok(outcome) => outcome,
-            Err(_) => return Err(PluginFailure::Limit { plugin, limit: LimitExceeded::Wall { limit: wall } }),
+            Err(_) => {
+                store.data().output.end_call();
+                return Err(PluginFailure::Limit { plugin, limit: LimitExceeded::Wall { limit: wall } });
+            }
         },
         None => call(store).await,
     };
+    store.data().output.end_call();
     match outcome {
         Ok(Ok(value)) => Ok(value),
         Ok(Err(message)) => Err(capped_failure(plugin, message, None)),
@@ -407,7 +411,7 @@ pub fn failure(store: &Store<HostState>, error: wasmtime::Error) -> PluginFailur
     capped_failure(plugin, message, Some(&stderr))
 }
 
-/// Output the plugin wrote to stdout/stderr.
+/// The end of what the plugin wrote to stdout/stderr (its last [`output::TAIL`] bytes).
 pub fn captured_output(store: &Store<HostState>) -> String {
-    String::from_utf8_lossy(&store.data().stderr.contents()).into_owned()
+    store.data().output.tail()
 }

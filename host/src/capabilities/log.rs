@@ -35,7 +35,17 @@ impl LogSink {
         }
     }
 
+    /// A line the plugin printed on its WASI stdout or stderr (`stream`), shown at debug level under the same caps
+    /// and escaping as its log messages (see [`crate::runtime::output`]).
+    pub fn output(&self, plugin: &str, stream: &str, line: &str) {
+        self.write_tagged(plugin, Level::Debug, Some(stream), line);
+    }
+
     fn write(&self, plugin: &str, level: Level, message: &str) {
+        self.write_tagged(plugin, level, None, message);
+    }
+
+    fn write_tagged(&self, plugin: &str, level: Level, stream: Option<&str>, message: &str) {
         // Cut first, and count what is written: one 64 MiB message costs a cut message's share of the cap.
         let capped = plugin_text::cap(message, plugin_text::MESSAGE_CAP);
         let total = self.written.fetch_add(capped.len() as u64, Ordering::Relaxed) + capped.len() as u64;
@@ -47,12 +57,13 @@ impl LogSink {
         }
         let message = plugin_text::line(&capped);
         let guard = self.progress.lock().unwrap_or_else(|p| p.into_inner());
-        let emit = || match level {
-            Level::Trace => tracing::trace!(plugin, "{message}"),
-            Level::Debug => tracing::debug!(plugin, "{message}"),
-            Level::Info => tracing::info!(plugin, "{message}"),
-            Level::Warn => tracing::warn!(plugin, "{message}"),
-            Level::Error => tracing::error!(plugin, "{message}"),
+        let emit = || match (level, stream) {
+            (Level::Debug, Some(stream)) => tracing::debug!(plugin, stream, "{message}"),
+            (Level::Trace, _) => tracing::trace!(plugin, "{message}"),
+            (Level::Debug, None) => tracing::debug!(plugin, "{message}"),
+            (Level::Info, _) => tracing::info!(plugin, "{message}"),
+            (Level::Warn, _) => tracing::warn!(plugin, "{message}"),
+            (Level::Error, _) => tracing::error!(plugin, "{message}"),
         };
         match guard.as_ref() {
             Some(bar) => bar.suspend(emit),
