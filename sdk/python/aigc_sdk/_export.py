@@ -14,7 +14,9 @@ import sys
 from types import ModuleType
 from typing import Any, List, Type
 
-from . import Annotator, Check, Cleaner, Crawler, Grader, Report, Verdict
+# Everything a call may need is imported here, at build time: componentize-py snapshots the modules imported
+# while it builds, and a module first imported during a call is not in the component.
+from . import Annotator, Check, Cleaner, Crawler, Grader, Report, Verdict, log
 from ._wit import Err
 from .errors import describe
 
@@ -66,8 +68,6 @@ def _route_streams() -> None:
     if _streams_ready:
         return
     _streams_ready = True
-    from . import log
-
     sys.stdout = log.LogWriter(log.Level.INFO)
     sys.stderr = log.LogWriter(log.Level.WARN)
 
@@ -80,8 +80,18 @@ def _flush() -> None:
             pass
 
 
+IMPORT_HINT = (
+    " (a plugin imports every module it uses at the top of its files: the component holds only the modules "
+    "imported while `aigc-host build` ran, the standard library's included)"
+)
+"""Added to an ImportError raised during a call."""
+
+
 def _fail(error: BaseException) -> Err:
-    return Err(describe(error))
+    text = describe(error)
+    if isinstance(error, ImportError):
+        text += IMPORT_HINT
+    return Err(text)
 
 
 def world(kind: str, cls: Type[Any]) -> Type[Any]:
@@ -99,8 +109,8 @@ def world(kind: str, cls: Type[Any]) -> Type[Any]:
 
         class CleanerWorld:
             def check(self, item: Any) -> Verdict:
-                _route_streams()
                 try:
+                    _route_streams()
                     verdict = instance().check(item)
                     if not isinstance(verdict, Verdict):
                         raise TypeError(
@@ -119,8 +129,8 @@ def world(kind: str, cls: Type[Any]) -> Type[Any]:
 
         class CrawlerWorld:
             def crawl(self) -> None:
-                _route_streams()
                 try:
+                    _route_streams()
                     instance().crawl()
                 except BaseException as e:
                     raise _fail(e) from None
@@ -133,8 +143,8 @@ def world(kind: str, cls: Type[Any]) -> Type[Any]:
 
         class AnnotatorWorld:
             def annotate_item(self, item: Any) -> None:
-                _route_streams()
                 try:
+                    _route_streams()
                     instance().annotate(item)
                 except BaseException as e:
                     raise _fail(e) from None
@@ -147,8 +157,8 @@ def world(kind: str, cls: Type[Any]) -> Type[Any]:
 
         class GraderWorld:
             def grade(self) -> Report:
-                _route_streams()
                 try:
+                    _route_streams()
                     report = instance().grade()
                     if isinstance(report, (list, tuple)):
                         report = Report(checks=list(report))
