@@ -17,6 +17,7 @@ mod image_clean;
 mod mesh;
 mod mesh_limits;
 mod models;
+mod plugin_tooling;
 mod politeness;
 mod render;
 mod sandbox;

@@ -23,6 +23,9 @@ static SDK_MACROS_SRC: include_dir::Dir<'static> = include_dir::include_dir!("$C
 const SDK_CARGO: &str = include_str!("../../../sdk/Cargo.toml");
 const SDK_MACROS_CARGO: &str = include_str!("../../../sdk/macros/Cargo.toml");
 const WORKSPACE_CARGO: &str = include_str!("../../../Cargo.toml");
+/// The versions the SDK is built and tested with here; a new Rust plugin starts from them (cargo drops the entries
+/// it does not use on the first build), so it builds without a registry look-up and against known versions.
+const WORKSPACE_LOCK: &str = include_str!("../../../Cargo.lock");
 
 /// Files the person edits first, in order of preference; the first one a template writes is named in the next
 /// steps.
@@ -175,6 +178,10 @@ pub fn create(args: &NewArgs) -> Result<Created, BuildError> {
         };
         std::fs::write(&path, contents).map_err(BuildError::io(format!("write `{}`", path.display())))?;
         written.push(relative);
+    }
+    if args.lang == PluginLang::Rust && !written.iter().any(|f| f == std::path::Path::new("Cargo.lock")) {
+        let path = dir.join("Cargo.lock");
+        std::fs::write(&path, WORKSPACE_LOCK).map_err(BuildError::io(format!("write `{}`", path.display())))?;
     }
     let edit = EDIT_FIRST
         .iter()
