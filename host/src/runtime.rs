@@ -228,11 +228,27 @@ impl HostState {
 /// The process-wide engine and its epoch ticker.
 pub struct Runtime {
     engine: Engine,
+    /// Where compiled plugins are kept; None without a cache folder (then every run compiles).
+    compiled: Option<CompiledCache>,
 }
 
+/// Compiled plugins, one file per plugin build and engine configuration:
+/// `<cache dir>/aigc-host/compiled/<plugin sha256>-<engine hash>.cwasm`, written by the first run (or `aigc-host
+/// compile`) and mapped from the file by every later one: no decompression or copy, the code pages are shared
+/// between processes and only those touched are resident, and wasmtime's copy-on-write memory images map the
+/// plugin's initial memory (a Python or JavaScript runtime's heap snapshot) straight from the file.
+struct CompiledCache {
+    dir: std::path::PathBuf,
+    /// wasmtime's compatibility hash of this engine's configuration (version, target, fuel, ...).
+    engine_hash: u64,
+}
+
+/// The compiled-code cache is trimmed to this size after each new entry, least recently used first.
+const COMPILED_CACHE_MAX: u64 = 4 << 30;
+
 impl Runtime {
-    /// Builds the engine: component model, async host calls, epoch interruption, and a compilation cache so a
-    /// plugin is compiled once per version rather than on every run.
+    /// Builds the engine: component model, async host calls, epoch interruption, and a cache of compiled plugins
+    /// (see [`CompiledCache`]) so a plugin is compiled once per version rather than on every run.
     pub fn new() -> anyhow::Result<Self> {
         Self::build(false)
     }
@@ -260,16 +276,6 @@ impl Runtime {
         // The component-model async ABI (WASI 0.3) is not used and slows synchronous calls; keep it off.
         config.wasm_component_model_async(false);
         config.concurrency_support(false);
-        if let Some(dirs) = directories::ProjectDirs::from("", "", "aigc-host") {
-            let mut cache = wasmtime::CacheConfig::new();
-            cache.with_directory(dirs.cache_dir().join("wasmtime"));
-            match wasmtime::Cache::new(cache) {
-                Ok(cache) => {
-                    config.cache(Some(cache));
-                }
-                Err(e) => tracing::debug!("compilation cache disabled: {e}"),
-            }
-        }
         let engine = Engine::new(&config).map_err(|e| anyhow::anyhow!("cannot start the WebAssembly engine: {e}"))?;
         let weak = engine.weak();
         std::thread::Builder::new().name("aigc-epoch".into()).spawn(move || {
@@ -279,7 +285,12 @@ impl Runtime {
                 std::thread::sleep(TICK);
             }
         })?;
-        Ok(Self { engine })
+        let compiled = directories::ProjectDirs::from("", "", "aigc-host").map(|dirs| {
+            let mut hasher = std::hash::DefaultHasher::new();
+            std::hash::Hash::hash(&engine.precompile_compatibility_hash(), &mut hasher);
+            CompiledCache { dir: dirs.cache_dir().join("compiled"), engine_hash: std::hash::Hasher::finish(&hasher) }
+        });
+        Ok(Self { engine, compiled })
     }
 
     pub fn engine(&self) -> &Engine {
@@ -290,8 +301,33 @@ impl Runtime {
     /// give is refused first, with the fix, rather than compiled for seconds and refused by the linker.
     pub fn compile(&self, plugin: &PluginFile) -> anyhow::Result<Component> {
         crate::build::check_imports(&plugin.path, &plugin.bytes, plugin.manifest.plugin.kind, None)?;
-        Component::new(&self.engine, &plugin.bytes)
-            .map_err(|e| anyhow::anyhow!("`{}` is not a valid WebAssembly component: {e}", plugin.path.display()))
+        let invalid =
+            |e: wasmtime::Error| anyhow::anyhow!("`{}` is not a valid WebAssembly component: {e}", plugin.path.display());
+        let Some(cache) = &self.compiled else {
+            return Component::new(&self.engine, &plugin.bytes).map_err(invalid);
+        };
+        let path = cache.dir.join(format!("{}-{:016x}.cwasm", plugin.sha256, cache.engine_hash));
+        if path.is_file() {
+            match cache.load(&self.engine, &path) {
+                Ok(component) => {
+                    tracing::debug!("{}: compiled code from {}", plugin.label(), path.display());
+                    return Ok(component);
+                }
+                Err(e) => tracing::debug!("{}: compiling again ({e})", path.display()),
+            }
+        }
+        let started = Instant::now();
+        let compiled = self.engine.precompile_component(&plugin.bytes).map_err(invalid)?;
+        tracing::debug!("{}: compiled in {:.1?}", plugin.label(), started.elapsed());
+        match cache.store(&path, &compiled).and_then(|()| cache.load(&self.engine, &path)) {
+            Ok(component) => Ok(component),
+            Err(e) => {
+                tracing::debug!("compiled code not cached at {}: {e}", path.display());
+                // SAFETY: the bytes were made by `precompile_component` of this very engine just above.
+                #[allow(unsafe_code)]
+                unsafe { Component::deserialize(&self.engine, &compiled) }.map_err(invalid)
+            }
+        }
     }
 
     /// A linker with WASI (granting nothing) and the interfaces of `world`.
@@ -352,6 +388,55 @@ impl Runtime {
             Ok(UpdateDeadline::Yield(TICKS_PER_CHECK))
         });
         store
+    }
+}
+
+impl CompiledCache {
+    /// Maps a compiled plugin from the cache and marks it used (for trimming).
+    fn load(&self, engine: &Engine, path: &std::path::Path) -> anyhow::Result<Component> {
+        // SAFETY: deserializing runs no checks on the machine code, so the file must be one this host wrote with
+        // `precompile_component`: it is in the user's own cache folder, named by the plugin's hash and the engine's
+        // configuration, written whole and renamed into place (never changed after), and wasmtime checks its
+        // header against the engine. Anyone able to write there can already change this binary.
+        #[allow(unsafe_code)]
+        let component = unsafe { Component::deserialize_file(engine, path) }?;
+        if let Ok(file) = std::fs::File::options().write(true).open(path) {
+            let _ = file.set_modified(std::time::SystemTime::now());
+        }
+        Ok(component)
+    }
+
+    /// Writes a compiled plugin whole, then trims the cache.
+    fn store(&self, path: &std::path::Path, compiled: &[u8]) -> anyhow::Result<()> {
+        std::fs::create_dir_all(&self.dir)?;
+        let mut tmp = tempfile::NamedTempFile::new_in(&self.dir)?;
+        std::io::Write::write_all(&mut tmp, compiled)?;
+        tmp.persist(path)?;
+        self.trim(path);
+        Ok(())
+    }
+
+    /// Removes the least recently used entries past [`COMPILED_CACHE_MAX`], never `keep`.
+    fn trim(&self, keep: &std::path::Path) {
+        let Ok(entries) = std::fs::read_dir(&self.dir) else { return };
+        let mut files: Vec<(std::time::SystemTime, u64, std::path::PathBuf)> = entries
+            .filter_map(Result::ok)
+            .filter(|e| e.path().extension().is_some_and(|x| x == "cwasm"))
+            .filter_map(|e| {
+                let meta = e.metadata().ok()?;
+                Some((meta.modified().ok()?, meta.len(), e.path()))
+            })
+            .collect();
+        let mut total: u64 = files.iter().map(|f| f.1).sum();
+        files.sort();
+        for (_, size, path) in files {
+            if total <= COMPILED_CACHE_MAX {
+                break;
+            }
+            if path != keep && std::fs::remove_file(&path).is_ok() {
+                total -= size;
+            }
+        }
     }
 }
 

@@ -202,20 +202,16 @@ fn a_component_importing_wasi_http_is_refused_with_the_fix() {
     assert!(out.stderr.contains("`aigc:plugin/dataset@0.1.0`") && out.stderr.contains("grader world"), "{}", out.stderr);
 }
 
-/// Compiled code in the wasmtime cache under `cache` (each entry's `.stats` file left out).
+/// Compiled plugins in the host's cache under `cache`.
 fn cached_modules(cache: &Path) -> Vec<PathBuf> {
-    let mut found = Vec::new();
-    let mut stack = vec![cache.join("aigc-host/wasmtime/modules")];
-    while let Some(dir) = stack.pop() {
-        for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
-            let path = entry.path();
-            if path.is_dir() {
-                stack.push(path);
-            } else if path.extension().is_none_or(|e| e != "stats") {
-                found.push(path);
-            }
-        }
-    }
+    let dir = cache.join("aigc-host/compiled");
+    let mut found: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|e| e == "cwasm"))
+        .collect();
     found.sort();
     found
 }
