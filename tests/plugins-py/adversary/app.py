@@ -59,11 +59,11 @@ class Adversary(Crawler):
             log.info(f"fetched {url}: HTTP {response.status} from {response.final_url}: {response.text()}")
         elif mode == "log-flood":
             line = "x" * 1000
-            for _ in range(1_000_000):
+            for _ in range(200_000):  # 200 MB asked for; the cap is 1 MiB
                 log.info(line)
         elif mode == "print-flood":
             line = "y" * 1000
-            for _ in range(1_000_000):
+            for _ in range(200_000):  # 200 MB asked for; the cap is 1 MiB
                 print(line)
         elif mode == "huge-error":
             raise ValueError("z" * (64 << 20))
