@@ -148,8 +148,7 @@ impl Tools {
             None => directories::ProjectDirs::from("", "", "aigc-host")
                 .map(|dirs| dirs.cache_dir().join("toolchains"))
                 .ok_or_else(|| BuildError::Io {
-                    what: "find a cache folder for the toolchains (no home directory); set AIGC_HOST_TOOLCHAINS"
-                        .into(),
+                    what: "find a cache folder for the toolchains (no home directory); set AIGC_HOST_TOOLCHAINS".into(),
                     source: std::io::Error::from(std::io::ErrorKind::NotFound),
                 })?,
         };
@@ -210,7 +209,8 @@ impl Tools {
             std::fs::create_dir_all(&dir).map_err(BuildError::io(format!("create `{}`", dir.display())))?;
             for file in &files {
                 let path = dir.join(file.path());
-                std::fs::write(&path, file.contents()).map_err(BuildError::io(format!("write `{}`", path.display())))?;
+                std::fs::write(&path, file.contents())
+                    .map_err(BuildError::io(format!("write `{}`", path.display())))?;
             }
             let done = dir.join(".complete");
             std::fs::write(&done, b"").map_err(BuildError::io(format!("write `{}`", done.display())))?;
@@ -261,8 +261,9 @@ pub fn detect(dir: &Path) -> Result<Lang, BuildError> {
         }
         return Err(BuildError::Project {
             file: package,
-            reason: "it has no `\"aigc\"` object; declare the plugin's kind there (`\"aigc\": {\"kind\": \"cleaner\"}`)"
-                .into(),
+            reason:
+                "it has no `\"aigc\"` object; declare the plugin's kind there (`\"aigc\": {\"kind\": \"cleaner\"}`)"
+                    .into(),
         });
     }
     Err(BuildError::NoProject { dir: dir.to_path_buf() })
@@ -279,8 +280,8 @@ pub fn build(dir: &Path, out: Option<&Path>) -> Result<Built, BuildError> {
     let (bytes, default_name) = match lang {
         Lang::Rust => {
             let built = rust::build(dir)?;
-            let bytes =
-                std::fs::read(&built.artifact).map_err(BuildError::io(format!("read `{}`", built.artifact.display())))?;
+            let bytes = std::fs::read(&built.artifact)
+                .map_err(BuildError::io(format!("read `{}`", built.artifact.display())))?;
             (bytes, built.name)
         }
         Lang::Python | Lang::Js => {
@@ -310,13 +311,7 @@ pub fn build(dir: &Path, out: Option<&Path>) -> Result<Built, BuildError> {
     let manifest = crate::manifest::parse(&out, &bytes)?;
     check_imports(&out, &bytes, manifest.plugin.kind, Some(lang))?;
     write_atomic(&out, &bytes)?;
-    Ok(Built {
-        path: out,
-        lang,
-        size: bytes.len() as u64,
-        sha256: hex::encode(Sha256::digest(&bytes)),
-        manifest,
-    })
+    Ok(Built { path: out, lang, size: bytes.len() as u64, sha256: hex::encode(Sha256::digest(&bytes)), manifest })
 }
 
 /// Writes `bytes` to `path` through a temporary file in the same folder, so a reader never sees half a plugin.
@@ -367,10 +362,8 @@ pub fn embed_manifest_at(path: &Path, component: Vec<u8>, manifest: &Manifest) -
             return Err(BuildError::ManifestExists { path: path.to_path_buf() });
         }
     }
-    let json = serde_json::to_vec(manifest).map_err(|e| BuildError::Io {
-        what: "write the manifest as JSON".into(),
-        source: std::io::Error::other(e),
-    })?;
+    let json = serde_json::to_vec(manifest)
+        .map_err(|e| BuildError::Io { what: "write the manifest as JSON".into(), source: std::io::Error::other(e) })?;
     let mut out = component;
     let mut body = Vec::with_capacity(json.len() + SECTION.len() + 10);
     leb128(&mut body, SECTION.len() as u64);
@@ -452,7 +445,8 @@ impl fmt::Display for ForeignImports {
 
 /// The WASI 0.2 packages the host links (wasmtime-wasi's p2 linker less `wasi:http`); their interfaces grant
 /// nothing beyond clocks and randomness, since the context is empty.
-const WASI_PACKAGES: &[&str] = &["wasi:cli", "wasi:clocks", "wasi:filesystem", "wasi:io", "wasi:random", "wasi:sockets"];
+const WASI_PACKAGES: &[&str] =
+    &["wasi:cli", "wasi:clocks", "wasi:filesystem", "wasi:io", "wasi:random", "wasi:sockets"];
 
 /// The `aigc:plugin` interfaces the world of `kind` imports, read from the host's own WIT: those it imports or
 /// `use`s, and those these `use` in turn (`types` for its error variant, `dataset` for `provenance`).

@@ -301,8 +301,9 @@ impl Runtime {
     /// give is refused first, with the fix, rather than compiled for seconds and refused by the linker.
     pub fn compile(&self, plugin: &PluginFile) -> anyhow::Result<Component> {
         crate::build::check_imports(&plugin.path, &plugin.bytes, plugin.manifest.plugin.kind, None)?;
-        let invalid =
-            |e: wasmtime::Error| anyhow::anyhow!("`{}` is not a valid WebAssembly component: {e}", plugin.path.display());
+        let invalid = |e: wasmtime::Error| {
+            anyhow::anyhow!("`{}` is not a valid WebAssembly component: {e}", plugin.path.display())
+        };
         let Some(cache) = &self.compiled else {
             return Component::new(&self.engine, &plugin.bytes).map_err(invalid);
         };

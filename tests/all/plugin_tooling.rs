@@ -95,7 +95,8 @@ fn rust_template_builds_and_runs_and_shows_its_output_at_verbose() {
         assert!(line.contains("stream=\"stdout\"") && line.contains("tool-rule@0.1.0"), "{line}");
         assert!(line.contains("\\x1b[31m") && !line.contains('\u{1b}'), "escaped, never sent raw: {line:?}");
     }
-    let unended = verbose.stderr.lines().filter(|l| l.contains("no newline") && l.contains("stream=\"stderr\"")).count();
+    let unended =
+        verbose.stderr.lines().filter(|l| l.contains("no newline") && l.contains("stream=\"stderr\"")).count();
     assert_eq!(unended, 3, "an unended line is shown when its call ends:\n{}", verbose.stderr);
 }
 
@@ -182,12 +183,17 @@ fn a_component_importing_wasi_http_is_refused_with_the_fix() {
     // compile, with the same message: which import, and the fix for each language.
     let parsed: Manifest = serde_json::from_str(&manifest_json("fetchy", "cleaner")).unwrap();
     let plugin = tmp.path().join("fetchy.wasm");
-    std::fs::write(&plugin, aigc_host::build::embed_manifest(component(Some("wasi:http/types@0.2.3")), &parsed).unwrap())
-        .unwrap();
+    std::fs::write(
+        &plugin,
+        aigc_host::build::embed_manifest(component(Some("wasi:http/types@0.2.3")), &parsed).unwrap(),
+    )
+    .unwrap();
     let ds = three_item_dataset(tmp.path());
     for out in [aigc(["clean", s(&ds), "--rule", s(&plugin)]), aigc(["compile", s(&plugin)])] {
         assert_eq!(out.code, 1);
-        for expected in ["`wasi:http/types@0.2.3`", "cleaner world does not give", "disableFeatures", "Python:", "Rust:"] {
+        for expected in
+            ["`wasi:http/types@0.2.3`", "cleaner world does not give", "disableFeatures", "Python:", "Rust:"]
+        {
             assert!(out.stderr.contains(expected), "no `{expected}` in:\n{}", out.stderr);
         }
     }
@@ -195,11 +201,18 @@ fn a_component_importing_wasi_http_is_refused_with_the_fix() {
     // An aigc interface outside the kind's world is refused the same way (a grader gets no dataset).
     let grader: Manifest = serde_json::from_str(&manifest_json("peeky", "grader")).unwrap();
     let peeky = tmp.path().join("peeky.wasm");
-    std::fs::write(&peeky, aigc_host::build::embed_manifest(component(Some("aigc:plugin/dataset@0.1.0")), &grader).unwrap())
-        .unwrap();
+    std::fs::write(
+        &peeky,
+        aigc_host::build::embed_manifest(component(Some("aigc:plugin/dataset@0.1.0")), &grader).unwrap(),
+    )
+    .unwrap();
     let out = aigc(["compile", s(&peeky)]);
     assert_eq!(out.code, 1);
-    assert!(out.stderr.contains("`aigc:plugin/dataset@0.1.0`") && out.stderr.contains("grader world"), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("`aigc:plugin/dataset@0.1.0`") && out.stderr.contains("grader world"),
+        "{}",
+        out.stderr
+    );
 }
 
 /// Compiled plugins in the host's cache under `cache`.

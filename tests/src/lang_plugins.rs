@@ -15,7 +15,11 @@ const SKIPPED: &[&str] = &["target", "node_modules", "__pycache__", ".venv", "di
 /// JavaScript package with `"aigc"`), at `<target>/lang-plugins/<hash>.wasm`. Built by the first test process
 /// that asks; the others wait on the lock and reuse it. Panics with the build's output if the build fails.
 pub fn built(dir: &Path) -> PathBuf {
-    let target = crate::host_binary().parent().and_then(Path::parent).expect("the host binary is in <target>/<profile>").to_path_buf();
+    let target = crate::host_binary()
+        .parent()
+        .and_then(Path::parent)
+        .expect("the host binary is in <target>/<profile>")
+        .to_path_buf();
     let folder = target.join("lang-plugins");
     std::fs::create_dir_all(&folder).expect("cannot create <target>/lang-plugins");
     let hash = content_hash(dir);
@@ -55,7 +59,8 @@ pub fn content_hash(dir: &Path) -> String {
         hash.update(std::fs::read(dir.join(relative)).unwrap_or_default());
         hash.update([0]);
     }
-    let host = std::fs::metadata(crate::host_binary()).and_then(|m| m.modified()).expect("the host binary has an mtime");
+    let host =
+        std::fs::metadata(crate::host_binary()).and_then(|m| m.modified()).expect("the host binary has an mtime");
     hash.update(format!("{host:?}").as_bytes());
     hex::encode(&hash.finalize()[..12])
 }

@@ -28,7 +28,8 @@ pub(super) fn build(dir: &Path) -> Result<Artifact, BuildError> {
     let Some(name) = table.get("package").and_then(|p| p.get("name")).and_then(|n| n.as_str()) else {
         return Err(BuildError::Project {
             file: cargo_toml,
-            reason: "it has no `[package]` with a `name`; run `aigc-host build` in the plugin crate's own folder".into(),
+            reason: "it has no `[package]` with a `name`; run `aigc-host build` in the plugin crate's own folder"
+                .into(),
         });
     };
     let name = name.to_string();
@@ -68,8 +69,7 @@ pub(super) fn build(dir: &Path) -> Result<Artifact, BuildError> {
             if message["reason"] != "compiler-artifact" {
                 continue;
             }
-            let from_here =
-                message["manifest_path"].as_str().is_some_and(|p| Path::new(p) == cargo_toml);
+            let from_here = message["manifest_path"].as_str().is_some_and(|p| Path::new(p) == cargo_toml);
             if !from_here {
                 continue;
             }
@@ -92,7 +92,8 @@ pub(super) fn build(dir: &Path) -> Result<Artifact, BuildError> {
     }
     let artifact = artifact.ok_or_else(|| BuildError::Project {
         file: cargo_toml.clone(),
-        reason: "cargo built no `.wasm` for this package; a plugin crate needs `[lib] crate-type = [\"cdylib\"]`".into(),
+        reason: "cargo built no `.wasm` for this package; a plugin crate needs `[lib] crate-type = [\"cdylib\"]`"
+            .into(),
     })?;
     Ok(Artifact { name, artifact })
 }

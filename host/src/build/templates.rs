@@ -115,7 +115,8 @@ pub fn create(args: &NewArgs) -> Result<Created, BuildError> {
         lang: lang_of(args.lang),
         hint: format!("there is no {kind} template for it yet; try `--lang rust`"),
     })?;
-    let dir = args.dir.join(&args.name);
+    // `--dir .` (the default) names the project `my-rule`, not `./my-rule`, in what is printed.
+    let dir = if args.dir == std::path::Path::new(".") { PathBuf::from(&args.name) } else { args.dir.join(&args.name) };
     if let Ok(mut entries) = std::fs::read_dir(&dir)
         && entries.next().is_some()
     {
@@ -137,8 +138,9 @@ pub fn create(args: &NewArgs) -> Result<Created, BuildError> {
                     if !path.join("Cargo.toml").is_file() {
                         return Err(BuildError::Project {
                             file: path,
-                            reason: "`--sdk-path` must be the aigc-sdk crate's folder (`sdk/` in the host's repository)"
-                                .into(),
+                            reason:
+                                "`--sdk-path` must be the aigc-sdk crate's folder (`sdk/` in the host's repository)"
+                                    .into(),
                         });
                     }
                     path

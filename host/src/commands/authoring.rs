@@ -59,14 +59,23 @@ fn print_summary(m: &Manifest) {
         println!("  {}", line(&m.plugin.description));
     }
     let list = |v: &[String]| if v.is_empty() { "none".to_string() } else { line(&v.join(", ")).to_string() };
-    println!("  hosts: {}; secrets: {}; models: {}", list(&m.plugin.hosts), list(&m.plugin.secrets.keys().cloned().collect::<Vec<_>>()), list(&m.plugin.models));
+    println!(
+        "  hosts: {}; secrets: {}; models: {}",
+        list(&m.plugin.hosts),
+        list(&m.plugin.secrets.keys().cloned().collect::<Vec<_>>()),
+        list(&m.plugin.models)
+    );
     if !m.plugin.config.is_empty() {
         println!("  config: {}", line(&m.plugin.config.keys().cloned().collect::<Vec<_>>().join(", ")));
     }
 }
 
 fn human_size(bytes: u64) -> String {
-    if bytes >= 1 << 20 { format!("{:.1} MiB", bytes as f64 / 1048576.0) } else { format!("{} KiB", bytes.div_ceil(1024)) }
+    if bytes >= 1 << 20 {
+        format!("{:.1} MiB", bytes as f64 / 1048576.0)
+    } else {
+        format!("{} KiB", bytes.div_ceil(1024))
+    }
 }
 
 /// Compiles `plugin` with the engine of its kind (see [`Runtime::for_kind`]) and links it against its world,
