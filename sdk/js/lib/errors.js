@@ -90,6 +90,23 @@ function shortFrame(frame) {
 }
 
 /**
+ * Runs of one frame (a deep recursion) as one line with its count.
+ * @param {string[]} frames
+ * @returns {string[]}
+ */
+function collapse(frames) {
+  /** @type {string[]} */
+  const out = [];
+  for (let i = 0; i < frames.length; ) {
+    let j = i;
+    while (j < frames.length && frames[j] === frames[i]) j++;
+    out.push(j - i > 1 ? `${frames[i]} ×${j - i}` : frames[i]);
+    i = j;
+  }
+  return out;
+}
+
+/**
  * Text of something thrown, for the error string a world's export returns: the message (with the host error's
  * kind, or the error's class when it is not a plain `Error`) and up to {@link MAX_FRAMES} frames of the stack,
  * mapped to source lines when the build left a line table, the whole at most {@link MAX_ERROR_TEXT} characters.
@@ -103,11 +120,12 @@ export function describeError(e) {
     const kind = e instanceof HostError ? `${e.kind}: ` : '';
     const name = e.name && e.name !== 'Error' && !kind ? `${e.name}: ` : '';
     text = `${name}${kind}${e.message || '(no message)'}`;
-    const frames = String(e.stack ?? '')
-      .split('\n')
-      .map(shortFrame)
-      .filter((f) => f !== null)
-      .slice(0, MAX_FRAMES);
+    const frames = collapse(
+      String(e.stack ?? '')
+        .split('\n')
+        .map(shortFrame)
+        .filter((f) => f !== null),
+    ).slice(0, MAX_FRAMES);
     if (frames.length > 0) text += `\n  at ${frames.join('\n  at ')}`;
   } else if (typeof e === 'string') {
     text = e;

@@ -15,6 +15,58 @@ const fail = (message, code = 2) => {
   process.exit(code);
 };
 
+// componentize-js 0.23.0's generated bindings allocate every string and list an import call takes (with the
+// engine's realloc) and never free them, so a plugin leaks what it passes to the host: a log line, an SVG, a
+// crawler's file. The bindings are patched as componentize-js writes them (`initializer.js`): allocations made
+// for an import call's arguments are freed when the call returns (its results are lifted and freed by the
+// bindings themselves).
+function freeImportArguments(bindings) {
+  const destructure = /^let \[\$memory, \$realloc, \$dealloc,[^\n]*= \$bindings;$/m;
+  const entry = /^(\s+[\w$]+: )(import_aigc_plugin_[\w$]+)(,?)$/gm;
+  if (!destructure.test(bindings) || !entry.test(bindings)) return bindings;
+  const helpers = `
+const __aigcLive = new Map();
+let __aigcInImport = 0;
+{
+  const realloc = $realloc;
+  const dealloc = $dealloc;
+  $realloc = (old, oldSize, align, size) => {
+    const ptr = realloc(old, oldSize, align, size);
+    if (__aigcInImport > 0 && old === 0 && size > 0) __aigcLive.set(ptr, [size, align]);
+    return ptr;
+  };
+  $dealloc = (ptr, ...rest) => {
+    __aigcLive.delete(ptr);
+    return dealloc(ptr, ...rest);
+  };
+}
+function __aigcFreeing(fn) {
+  return function (...args) {
+    __aigcInImport += 1;
+    try {
+      return fn.apply(this, args);
+    } finally {
+      __aigcInImport -= 1;
+      if (__aigcInImport === 0) {
+        const live = [...__aigcLive];
+        __aigcLive.clear();
+        for (const [ptr, [size, align]] of live) $dealloc(ptr, size, align);
+      }
+    }
+  };
+}
+`;
+  return bindings
+    .replace(destructure, (line) => `${line}\n${helpers}`)
+    .replace(entry, (_all, head, name, comma) => `${head}__aigcFreeing(${name})${comma}`);
+}
+const fsp = (await import('node:fs/promises')).default;
+const { syncBuiltinESMExports } = await import('node:module');
+const originalWriteFile = fsp.writeFile;
+fsp.writeFile = (path, data, ...rest) =>
+  originalWriteFile(path, String(path).endsWith('initializer.js') ? freeImportArguments(String(data)) : data, ...rest);
+syncBuiltinESMExports();
+
 const esbuild = (await import(pathToFileURL(join(job.tools, 'node_modules', 'esbuild', 'lib', 'main.js')))).default;
 const { componentize } = await import(
   pathToFileURL(join(job.tools, 'node_modules', '@bytecodealliance', 'componentize-js', 'src', 'componentize.js'))
