@@ -115,6 +115,8 @@ pub enum BuildError {
     Manifest(#[from] ManifestError),
     #[error("{0}")]
     ForeignImports(ForeignImports),
+    #[error("there is no {kind} template for {lang}; the templates this host has: {available}")]
+    NoTemplate { lang: Lang, kind: Kind, available: String },
     #[error("the {lang} backend of `aigc-host build` is not built yet; {hint}")]
     Unavailable { lang: Lang, hint: String },
 }

@@ -63,6 +63,15 @@ fn kind_name(kind: PluginKind) -> &'static str {
     }
 }
 
+fn kind_of(kind: PluginKind) -> crate::manifest::Kind {
+    match kind {
+        PluginKind::Crawler => crate::manifest::Kind::Crawler,
+        PluginKind::Cleaner => crate::manifest::Kind::Cleaner,
+        PluginKind::Annotator => crate::manifest::Kind::Annotator,
+        PluginKind::Grader => crate::manifest::Kind::Grader,
+    }
+}
+
 fn lang_dir(lang: PluginLang) -> &'static str {
     match lang {
         PluginLang::Rust => "rust",
@@ -111,9 +120,11 @@ pub fn create(args: &NewArgs) -> Result<Created, BuildError> {
     let kind = kind_name(args.kind);
     check_name(&args.name).map_err(|reason| BuildError::Project { file: PathBuf::from(&args.name), reason })?;
     let template_path = format!("{}/{kind}", lang_dir(args.lang));
-    let template = TEMPLATES.get_dir(&template_path).ok_or_else(|| BuildError::Unavailable {
-        lang: lang_of(args.lang),
-        hint: format!("there is no {kind} template for it yet; try `--lang rust`"),
+    let template = TEMPLATES.get_dir(&template_path).ok_or_else(|| {
+        let mut available: Vec<String> =
+            TEMPLATES.dirs().flat_map(|lang| lang.dirs()).map(|d| d.path().display().to_string()).collect();
+        available.sort();
+        BuildError::NoTemplate { lang: lang_of(args.lang), kind: kind_of(args.kind), available: available.join(", ") }
     })?;
     // `--dir .` (the default) names the project `my-rule`, not `./my-rule`, in what is printed.
     let dir = if args.dir == std::path::Path::new(".") { PathBuf::from(&args.name) } else { args.dir.join(&args.name) };
@@ -316,6 +327,15 @@ mod tests {
         }
         assert_eq!(snake("my-rule-2"), "my_rule_2");
         assert_eq!(camel("my-rule-2"), "MyRule2");
+    }
+
+    #[test]
+    fn every_language_has_a_template_for_every_kind() {
+        for lang in ["rust", "python", "js"] {
+            for kind in ["crawler", "cleaner", "annotator", "grader"] {
+                assert!(TEMPLATES.get_dir(format!("{lang}/{kind}")).is_some(), "no {lang}/{kind} template");
+            }
+        }
     }
 
     #[test]
