@@ -91,6 +91,8 @@ fn python_svg_single_object_judges_as_the_rust_rule() {
     for (name, text) in svgs() {
         std::fs::write(files.join(name), text).unwrap();
     }
+    // An item with no SVG: both rules raise on it, mid-run, and the other items are judged all the same.
+    std::fs::write(files.join("notes.txt"), "not an svg").unwrap();
     let ds = dir.path().join("ds");
     aigc(["dataset", "import", ds.to_str().unwrap(), files.to_str().unwrap(), "--category", "icons"]).assert_ok();
     let out = command([
@@ -106,8 +108,17 @@ fn python_svg_single_object_judges_as_the_rust_rule() {
     .output()
     .unwrap();
     let out = output(out);
-    out.assert_ok();
-    assert_eq!(out.json()["errors"], 0, "{}", out.stdout);
+    assert_eq!(out.code, 1, "a run with an item left unjudged fails: {}", out.stderr);
+    let summary = out.json();
+    assert_eq!((summary["checked"].as_u64(), summary["errors"].as_u64()), (Some(10), Some(1)), "{}", out.stdout);
+    let failures: Vec<String> =
+        summary["failures"].as_array().unwrap().iter().map(|f| f.as_str().unwrap().to_string()).collect();
+    assert_eq!(failures.len(), 2, "one failure per rule: {failures:?}");
+    let python = failures.iter().find(|f| f.contains("svg-single-object-py@")).expect("the Python rule's failure");
+    assert!(
+        python.contains("ValueError: item ") && python.contains("has no SVG file to judge (files: notes.txt) [at app.py:"),
+        "the exception, its message and where: {python}"
+    );
 
     let v = verdicts(&ds);
     for (name, _) in svgs() {
