@@ -483,3 +483,21 @@ fn js_sdk_helpers_pass_their_node_tests() {
     assert!(out.status.success(), "{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
     assert!(stdout.contains("# pass 4"), "{stdout}");
 }
+
+#[test]
+fn js_cleaner_template_builds_and_passes_its_own_test() {
+    // `aigc-host new cleaner NAME --lang js`, then the template's own `node --test`, which builds the plugin with
+    // this host and runs it on a two-file dataset.
+    let dir = tempfile::tempdir().unwrap();
+    aigc(["new", "cleaner", "my-rule", "--lang", "js", "--dir", s(dir.path())]).assert_ok();
+    let project = dir.path().join("my-rule");
+    let out = std::process::Command::new("node")
+        .arg("--test")
+        .current_dir(&project)
+        .env("AIGC_HOST", aigc_tests::host_binary())
+        .output()
+        .expect("node runs");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
+    assert!(stdout.contains("# pass 1") && stdout.contains("# fail 0"), "{stdout}");
+}
