@@ -95,18 +95,11 @@ fn python_svg_single_object_judges_as_the_rust_rule() {
     std::fs::write(files.join("notes.txt"), "not an svg").unwrap();
     let ds = dir.path().join("ds");
     aigc(["dataset", "import", ds.to_str().unwrap(), files.to_str().unwrap(), "--category", "icons"]).assert_ok();
-    let out = command([
-        "clean",
-        ds.to_str().unwrap(),
-        "--rule",
-        plugins::SVG_SINGLE_OBJECT,
-        "--rule",
-        &python,
-        "--json",
-    ])
-    .env("AIGC_HOST_MODELS", dir.path().join("models"))
-    .output()
-    .unwrap();
+    let out =
+        command(["clean", ds.to_str().unwrap(), "--rule", plugins::SVG_SINGLE_OBJECT, "--rule", &python, "--json"])
+            .env("AIGC_HOST_MODELS", dir.path().join("models"))
+            .output()
+            .unwrap();
     let out = output(out);
     assert_eq!(out.code, 1, "a run with an item left unjudged fails: {}", out.stderr);
     let summary = out.json();
@@ -116,7 +109,8 @@ fn python_svg_single_object_judges_as_the_rust_rule() {
     assert_eq!(failures.len(), 2, "one failure per rule: {failures:?}");
     let python = failures.iter().find(|f| f.contains("svg-single-object-py@")).expect("the Python rule's failure");
     assert!(
-        python.contains("ValueError: item ") && python.contains("has no SVG file to judge (files: notes.txt) [at app.py:"),
+        python.contains("ValueError: item ")
+            && python.contains("has no SVG file to judge (files: notes.txt) [at app.py:"),
         "the exception, its message and where: {python}"
     );
 
@@ -149,13 +143,29 @@ fn python_caption_stores_the_same_captions_as_the_rust_annotator() {
     let dir = tempfile::tempdir().unwrap();
     let models = dir.path().join("models");
     let tiny = root().join("models/tiny");
-    let added = with_models(&models, &["models", "add", tiny.join("tiny-captioner").to_str().unwrap(), "--name", "captioner"]);
+    let added =
+        with_models(&models, &["models", "add", tiny.join("tiny-captioner").to_str().unwrap(), "--name", "captioner"]);
     added.assert_ok();
     let ds = dir.path().join("ds");
     aigc(["dataset", "import", ds.to_str().unwrap(), tiny.join("inputs").to_str().unwrap(), "--category", "flower"])
         .assert_ok();
     let ds = ds.to_str().unwrap();
-    let out = with_models(&models, &["annotate", ds, "--with", plugins::CAPTION, "--with", &python, "--set", "prefix=a", "--device", "cpu", "--json"]);
+    let out = with_models(
+        &models,
+        &[
+            "annotate",
+            ds,
+            "--with",
+            plugins::CAPTION,
+            "--with",
+            &python,
+            "--set",
+            "prefix=a",
+            "--device",
+            "cpu",
+            "--json",
+        ],
+    );
     out.assert_ok();
     assert_eq!(out.json()["errors"], 0, "{}", out.stdout);
 
@@ -292,7 +302,8 @@ fn python_url_list_stores_what_the_rust_crawler_stores() {
     let mut listings = Vec::new();
     for plugin in [plugins::URL_LIST, python.as_str()] {
         let ds = dir.path().join(if plugin == plugins::URL_LIST { "rust" } else { "python" });
-        let mut args = vec!["run", plugin, "--dataset", ds.to_str().unwrap(), "--json", "--set", &list_url, "--delay", "0"];
+        let mut args =
+            vec!["run", plugin, "--dataset", ds.to_str().unwrap(), "--json", "--set", &list_url, "--delay", "0"];
         for grant in &grants {
             args.extend(["--allow-host", grant]);
         }
@@ -415,7 +426,11 @@ fn python_ungranted_network_is_denied_and_errors_are_bounded() {
     assert_eq!(out.code, 1);
     let error = error_of(&out);
     assert!(error.contains("adversary-py@0.1.0 failed: ValueError: zzz"), "{}", &error[..200.min(error.len())]);
-    assert!(error.contains("characters cut") && error.contains("[at app.py:"), "cut before its frames: {}", &error[error.len().saturating_sub(300)..]);
+    assert!(
+        error.contains("characters cut") && error.contains("[at app.py:"),
+        "cut before its frames: {}",
+        &error[error.len().saturating_sub(300)..]
+    );
     assert!(error.len() < 4096, "the error is capped: {} bytes", error.len());
     assert_dataset_intact(&dir);
 }
@@ -425,7 +440,17 @@ fn python_exception_after_puts_keeps_the_items_and_says_where() {
     let plugin = built(ADVERSARY);
     let dir = tempfile::tempdir().unwrap();
     let ds = dir.path().join("ds");
-    let out = aigc(["run", &plugin, "--dataset", ds.to_str().unwrap(), "--json", "--set", "mode=raise-after-puts", "--set", "count=5"]);
+    let out = aigc([
+        "run",
+        &plugin,
+        "--dataset",
+        ds.to_str().unwrap(),
+        "--json",
+        "--set",
+        "mode=raise-after-puts",
+        "--set",
+        "count=5",
+    ]);
     assert_eq!(out.code, 1);
     assert_eq!(out.json()["items_added"], 5);
     let error = error_of(&out);
@@ -503,7 +528,11 @@ fn python_build_errors_say_what_to_fix() {
     assert_eq!(out.code, 1);
     assert!(out.stderr.contains("app.py"), "no app.py: {}", out.stderr);
 
-    std::fs::write(project.join("app.py"), "from aigc_sdk import Cleaner\nclass R(Cleaner):\n    def check(self, item)\n").unwrap();
+    std::fs::write(
+        project.join("app.py"),
+        "from aigc_sdk import Cleaner\nclass R(Cleaner):\n    def check(self, item)\n",
+    )
+    .unwrap();
     let out = aigc(["build", project.to_str().unwrap()]);
     assert_eq!(out.code, 1);
     assert!(out.stderr.contains("syntax error") && out.stderr.contains("app.py"), "{}", out.stderr);
@@ -514,7 +543,11 @@ fn python_build_errors_say_what_to_fix() {
 
     // No componentize-py yet and pip cannot reach an index (offline): the error says what was being installed,
     // where it is kept, and pip's own words.
-    std::fs::write(project.join("app.py"), "from aigc_sdk import Cleaner, keep\nclass R(Cleaner):\n    def check(self, item):\n        return keep()\n").unwrap();
+    std::fs::write(
+        project.join("app.py"),
+        "from aigc_sdk import Cleaner, keep\nclass R(Cleaner):\n    def check(self, item):\n        return keep()\n",
+    )
+    .unwrap();
     let toolchains = dir.path().join("toolchains");
     let out = output(
         command(["build", project.to_str().unwrap()])

@@ -52,16 +52,14 @@ pub(super) fn read_project(dir: &Path) -> Result<Project, BuildError> {
     };
     let name = string("name")?;
     let version = string("version")?;
-    let mut aigc = table
-        .get("tool")
-        .and_then(|t| t.get("aigc"))
-        .and_then(|a| a.as_table())
-        .cloned()
-        .ok_or_else(|| bad("it has no `[tool.aigc]` table; declare the plugin's kind there (`kind = \"cleaner\"`)".into()))?;
+    let mut aigc =
+        table.get("tool").and_then(|t| t.get("aigc")).and_then(|a| a.as_table()).cloned().ok_or_else(|| {
+            bad("it has no `[tool.aigc]` table; declare the plugin's kind there (`kind = \"cleaner\"`)".into())
+        })?;
     let module = aigc.remove(MODULE_KEY);
-    let declared: Declared = serde_json::to_value(&aigc)
-        .and_then(serde_json::from_value)
-        .map_err(|e| bad(format!("`[tool.aigc]`: {e} (keys: kind, description, hosts, secrets, models, config, module)")))?;
+    let declared: Declared = serde_json::to_value(&aigc).and_then(serde_json::from_value).map_err(|e| {
+        bad(format!("`[tool.aigc]`: {e} (keys: kind, description, hosts, secrets, models, config, module)"))
+    })?;
     if let Some(module) = module {
         let module_name = module.as_str().ok_or_else(|| bad("`[tool.aigc] module` must be a string".into()))?;
         check_module_name(module_name).map_err(bad)?;
@@ -77,9 +75,8 @@ pub(super) fn read_project(dir: &Path) -> Result<Project, BuildError> {
 fn module_of(dir: &Path) -> Result<String, BuildError> {
     let file = dir.join("pyproject.toml");
     let text = super::read_text(&file)?;
-    let table: toml::Table = text
-        .parse()
-        .map_err(|e: toml::de::Error| BuildError::Project { file: file.clone(), reason: e.to_string() })?;
+    let table: toml::Table =
+        text.parse().map_err(|e: toml::de::Error| BuildError::Project { file: file.clone(), reason: e.to_string() })?;
     let module = table.get("tool").and_then(|t| t.get("aigc")).and_then(|a| a.get(MODULE_KEY)).and_then(|m| m.as_str());
     Ok(module.unwrap_or("app").to_string())
 }
@@ -108,9 +105,11 @@ fn check_module_name(name: &str) -> Result<(), String> {
 /// Builds the component of the Python plugin in `project.dir` into `out`.
 pub(super) fn compile(project: &Project, tools: &Tools, out: &Path) -> Result<(), BuildError> {
     let module = module_of(&project.dir)?;
-    check_module_name(&module).map_err(|reason| BuildError::Project { file: project.dir.join("pyproject.toml"), reason })?;
+    check_module_name(&module)
+        .map_err(|reason| BuildError::Project { file: project.dir.join("pyproject.toml"), reason })?;
     let module_path = module.replace('.', "/");
-    let (file, package) = (project.dir.join(format!("{module_path}.py")), project.dir.join(&module_path).join("__init__.py"));
+    let (file, package) =
+        (project.dir.join(format!("{module_path}.py")), project.dir.join(&module_path).join("__init__.py"));
     if !file.is_file() && !package.is_file() {
         return Err(BuildError::Project {
             file: project.dir.join("pyproject.toml"),
@@ -125,14 +124,15 @@ pub(super) fn compile(project: &Project, tools: &Tools, out: &Path) -> Result<()
     let wit = tools.wit_dir()?;
     let kind = project.manifest.plugin.kind.to_string();
 
-    let project_dir = std::path::absolute(&project.dir)
-        .map_err(BuildError::io(format!("resolve `{}`", project.dir.display())))?;
+    let project_dir =
+        std::path::absolute(&project.dir).map_err(BuildError::io(format!("resolve `{}`", project.dir.display())))?;
     let scratch = tempfile::Builder::new()
         .prefix(".aigc-python-")
         .tempdir_in(tools.root())
         .map_err(BuildError::io(format!("create a folder under `{}`", tools.root().display())))?;
     let entry = scratch.path().join(format!("{ENTRY}.py"));
-    std::fs::write(&entry, entry_module(&kind, &module)).map_err(BuildError::io(format!("write `{}`", entry.display())))?;
+    std::fs::write(&entry, entry_module(&kind, &module))
+        .map_err(BuildError::io(format!("write `{}`", entry.display())))?;
 
     let output = Command::new(&componentize)
         .current_dir(scratch.path())
@@ -370,10 +370,13 @@ mod tests {
         assert!(message("[project]\nname = \"a\"\n[tool.aigc]\nkind = \"cleaner\"\n").contains("has no `version`"));
         let unknown = message("[project]\nname = \"a\"\nversion = \"1.0.0\"\n[tool.aigc]\nkind = \"clener\"\n");
         assert!(unknown.contains("clener") && unknown.contains("cleaner"), "{unknown}");
-        let extra = message("[project]\nname = \"a\"\nversion = \"1.0.0\"\n[tool.aigc]\nkind = \"cleaner\"\nhost = []\n");
+        let extra =
+            message("[project]\nname = \"a\"\nversion = \"1.0.0\"\n[tool.aigc]\nkind = \"cleaner\"\nhost = []\n");
         assert!(extra.contains("host"), "{extra}");
         assert!(message("[project]\nname = \"a\"\nversion = \"1\"\n").contains("[tool.aigc]"));
-        let module = message("[project]\nname = \"a\"\nversion = \"1.0.0\"\n[tool.aigc]\nkind = \"cleaner\"\nmodule = \"cleaner\"\n");
+        let module = message(
+            "[project]\nname = \"a\"\nversion = \"1.0.0\"\n[tool.aigc]\nkind = \"cleaner\"\nmodule = \"cleaner\"\n",
+        );
         assert!(module.contains("may not be called `cleaner`"), "{module}");
     }
 
