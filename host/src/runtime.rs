@@ -317,6 +317,14 @@ impl Runtime {
                 Err(e) => tracing::debug!("{}: compiling again ({e})", path.display()),
             }
         }
+        // One compile per plugin at a time across processes (parallel test processes, a TA's parallel commands):
+        // the others wait for it and map its result instead of compiling the same code again.
+        let _lock = cache.lock(&path);
+        if path.is_file()
+            && let Ok(component) = cache.load(&self.engine, &path)
+        {
+            return Ok(component);
+        }
         let started = Instant::now();
         let compiled = self.engine.precompile_component(&plugin.bytes).map_err(invalid)?;
         tracing::debug!("{}: compiled in {:.1?}", plugin.label(), started.elapsed());
@@ -407,6 +415,15 @@ impl CompiledCache {
         Ok(component)
     }
 
+    /// An exclusive lock on compiling `path` (released when the file is dropped); None when it cannot be taken,
+    /// and then the compile goes ahead unlocked.
+    fn lock(&self, path: &std::path::Path) -> Option<std::fs::File> {
+        std::fs::create_dir_all(&self.dir).ok()?;
+        let file = std::fs::File::create(path.with_extension("lock")).ok()?;
+        file.lock().ok()?;
+        Some(file)
+    }
+
     /// Writes a compiled plugin whole, then trims the cache.
     fn store(&self, path: &std::path::Path, compiled: &[u8]) -> anyhow::Result<()> {
         std::fs::create_dir_all(&self.dir)?;
@@ -435,6 +452,7 @@ impl CompiledCache {
                 break;
             }
             if path != keep && std::fs::remove_file(&path).is_ok() {
+                let _ = std::fs::remove_file(path.with_extension("lock"));
                 total -= size;
             }
         }
