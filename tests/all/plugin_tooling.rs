@@ -58,12 +58,15 @@ fn rust_template_builds_and_runs_and_shows_its_output_at_verbose() {
     assert!(bad.stderr.contains("lowercase"), "{}", bad.stderr);
     assert!(!tmp.path().join("Tool_Rule").exists());
 
-    // The one function to edit, edited: it prints (with a terminal escape) on stdout and an unended line on stderr.
+    // The one function to edit, edited: it prints (with a terminal escape) on stdout, 3,000 more lines for the largest
+    // item, and an unended line on stderr.
     let lib = project.join("src/lib.rs");
     let code = std::fs::read_to_string(&lib).unwrap();
     let code = code.replacen(
         "let min_bytes: u64",
-        "println!(\"checking {} \\x1b[31m\", item.id);\n        eprint!(\"no newline\");\n        let min_bytes: u64",
+        "println!(\"checking {} \\x1b[31m\", item.id);\n        \
+         if item.files[0].size > 2000 { for i in 0..3000 { println!(\"flood {i:04} {}\", \"x\".repeat(40)); } }\n        \
+         eprint!(\"no newline\");\n        let min_bytes: u64",
         1,
     );
     std::fs::write(&lib, code).unwrap();
@@ -95,9 +98,15 @@ fn rust_template_builds_and_runs_and_shows_its_output_at_verbose() {
         assert!(line.contains("stream=\"stdout\"") && line.contains("tool-rule@0.1.0"), "{line}");
         assert!(line.contains("\\x1b[31m") && !line.contains('\u{1b}'), "escaped, never sent raw: {line:?}");
     }
+    // The 2100-byte item's call printed 3,000 lines (150 KiB): shown up to the per-call cap, then one note, and
+    // nothing more from that call (not even its unended line); the other calls are shown whole.
+    let flood = verbose.stderr.lines().filter(|l| l.contains("flood ")).count();
+    assert!((1000..1400).contains(&flood), "{flood} flood lines shown; the cap is 64 KiB a call");
+    let notes = verbose.stderr.matches("more output in this call not shown").count();
+    assert_eq!(notes, 1, "{}", &verbose.stderr[verbose.stderr.len().saturating_sub(2000)..]);
     let unended =
         verbose.stderr.lines().filter(|l| l.contains("no newline") && l.contains("stream=\"stderr\"")).count();
-    assert_eq!(unended, 3, "an unended line is shown when its call ends:\n{}", verbose.stderr);
+    assert_eq!(unended, 2, "an unended line is shown when its call ends");
 }
 
 /// A component with no manifest: an empty one, or one importing `import` (an instance).
