@@ -302,6 +302,7 @@ fn rule_of(message: &str, label: &str) -> String {
 
 #[test]
 fn js_endless_loop_is_stopped_by_the_cpu_limit_and_the_wall_clock() {
+    adversary(); // Built (on a cold cache: the toolchain installed) before the clock starts.
     let started = std::time::Instant::now();
     let (dir, out) = misbehave("loop", &["--cpu-limit", "1"]);
     assert_eq!(out.code, 1, "{}", out.stderr);
