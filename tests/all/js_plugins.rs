@@ -502,3 +502,30 @@ fn js_cleaner_template_builds_and_passes_its_own_test() {
     assert!(out.status.success(), "{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
     assert!(stdout.contains("# pass 1") && stdout.contains("# fail 0"), "{stdout}");
 }
+
+#[test]
+fn js_toolchain_install_offline_says_to_run_once_online() {
+    // A toolchain cache of its own and a registry that refuses connections: the first build cannot install.
+    let dir = tempfile::tempdir().unwrap();
+    let folder = project(dir.path(), "cleaner", "export function check() { return {keep: true, reason: 'x'}; }\n");
+    let out = command(["build", s(&folder)])
+        .env("AIGC_HOST_TOOLCHAINS", dir.path().join("tools"))
+        .env("npm_config_cache", dir.path().join("npm"))
+        .env("npm_config_registry", "http://127.0.0.1:9/")
+        .env("npm_config_fetch_retries", "0")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("cannot install componentize-js 0.23.0 and esbuild 0.24.2")
+            && stderr.contains("npm could not reach its registry")
+            && stderr.contains("run it once online"),
+        "{stderr}"
+    );
+    // A failed install leaves nothing half-done behind: the next build tries again.
+    let tools: Vec<_> = std::fs::read_dir(dir.path().join("tools")).unwrap().filter_map(Result::ok).collect();
+    assert!(
+        tools.iter().all(|e| !e.file_name().to_string_lossy().starts_with("js-componentize") || e.path().is_file())
+    );
+}

@@ -258,7 +258,7 @@ fn install(tools: &Tools) -> Result<PathBuf, BuildError> {
                 .iter()
                 .any(|w| text.contains(w));
             let hint = if offline {
-                "npm could not reach its registry: the first JavaScript build downloads the tools (about 300 MB), \
+                "npm could not reach its registry: the first JavaScript build downloads the tools (about 400 MB), \
                  so run it once online (or with npm's `registry`/`proxy` settings pointing at a mirror); later \
                  builds work offline"
             } else {
