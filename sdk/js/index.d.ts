@@ -197,10 +197,15 @@ export namespace annotate {
 
 /** Models the host runs (cleaners, annotators). */
 export namespace model {
+  /** One L2-normalised embedding per image (encoded PNG, JPEG, WebP or GIF bytes). */
   function embedImages(model: string, images: Uint8Array[]): ArrayLike<number>[];
+  /** One L2-normalised embedding per text. */
   function embedTexts(model: string, texts: string[]): ArrayLike<number>[];
+  /** Cosine similarity of the image to each text, in [-1, 1]. */
   function similarity(model: string, image: Uint8Array, texts: string[]): ArrayLike<number>;
+  /** Zero-shot classification: a probability per label. */
   function classify(model: string, image: Uint8Array, labels: string[]): ArrayLike<number>;
+  /** A caption per image from a captioning model. */
   function caption(model: string, images: Uint8Array[]): string[];
 }
 
@@ -232,21 +237,33 @@ export namespace image {
     height: number;
     size: number;
   }
+  /** The facts of one stored file of an item, measured in the host. */
   function measureFile(itemId: string, file: string): Facts;
+  /** The facts of encoded image bytes. */
   function measure(image: Uint8Array): Facts;
+  /** The image scaled to fit (never enlarged) and encoded as 'png', 'webp' or {jpeg: quality}. */
   function resize(image: Uint8Array, maxWidth: number, maxHeight: number, encoding?: 'png' | 'webp' | { jpeg: number }): Uint8Array;
+  /** The near-duplicate group of this file in the dataset, itself included. */
   function similar(itemId: string, file: string, maxDistance: number): SimilarImage[];
+  /** Bits in which two perceptual hashes differ. */
   function distance(a: bigint, b: bigint): number;
+  /** Whether a media type is one the host decodes. */
   function isRaster(mediaType: string): boolean;
+  /** Whether `similar` can compare a file of this media type. */
   function isComparable(mediaType: string): boolean;
 }
 
 /** SVG analysis done by the host. */
 export namespace svg {
+  /** The WIT record `Rgba` (see the wit/ folder). */
   interface Rgba { r: number; g: number; b: number; a: number }
+  /** The WIT record `Rect` (see the wit/ folder). */
   interface Rect { x: number; y: number; width: number; height: number }
+  /** The WIT record `Options` (see the wit/ folder). */
   interface Options { size: number; maxShapes: number; minArea: number }
+  /** The WIT record `TextElement` (see the wit/ folder). */
   interface TextElement { content: string; fontFamilies: string[]; fontSize: number; bbox?: Rect }
+  /** The WIT record `Facts` (see the wit/ folder). */
   interface Facts {
     width: number;
     height: number;
@@ -260,6 +277,7 @@ export namespace svg {
     colours: Array<{ colour: Rgba; uses: number }>;
     fontsAvailable: boolean;
   }
+  /** The WIT record `Shape` (see the wit/ folder). */
   interface Shape {
     area: number;
     bbox: Rect;
@@ -270,6 +288,7 @@ export namespace svg {
     holes: Array<{ area: number; bbox: Rect }>;
     encloses: number;
   }
+  /** The WIT record `ShapeStats` (see the wit/ folder). */
   interface ShapeStats {
     size: number;
     drawn: number;
@@ -281,14 +300,23 @@ export namespace svg {
     regionCount: number;
     spread: number;
   }
+  /** The WIT record `Analysis` (see the wit/ folder). */
   interface Analysis { facts: Facts; stats: ShapeStats }
+  /** Opaque white, the usual background for a model input. */
   const WHITE: Rgba;
+  /** 256 px, 32 shapes per list, specks under 4 px ignored. */
   const DEFAULT_OPTIONS: Options;
+  /** A PNG of the SVG fitted into a size x size square, transparent or on `background`. */
   function rasterize(svg: Uint8Array | string, size: number, background?: Rgba | null): Uint8Array;
+  /** `rasterize` on an item's file, read by the host. */
   function rasterizeFile(itemId: string, file: string, size: number, background?: Rgba | null): Uint8Array;
+  /** What the SVG document says, without rendering. */
   function describe(svg: Uint8Array | string): Facts;
+  /** Facts and shape statistics; options default to DEFAULT_OPTIONS. */
   function analyze(svg: Uint8Array | string, options?: Partial<Options>): Analysis;
+  /** `analyze` on an item's file, read by the host. */
   function analyzeFile(itemId: string, file: string, options?: Partial<Options>): Analysis;
+  /** Whether a file looks like an SVG, by media type or name. */
   function isSvg(mediaType: string, name: string): boolean;
 }
 
@@ -296,6 +324,7 @@ export namespace svg {
 export namespace mesh {
   /** See wit/mesh.wit (`model-facts`). */
   function facts(itemId: string): any;
+  /** True when a file name says it may hold a model (.glb, .gltf, .obj, .zip). */
   function isModelFile(name: string): boolean;
 }
 
@@ -308,19 +337,29 @@ export interface Entry {
 
 /** The submission being graded (graders). */
 export namespace submission {
+  /** The submission's name as given to the grader. */
   function name(): string;
+  /** Every file and folder in the submission. */
   function entries(): Entry[];
+  /** The entry at `path`; throws HostError `not-found` when there is none. */
   function stat(path: string): Entry;
+  /** The bytes of one file (the host caps the size). */
   function read(path: string): Uint8Array;
+  /** The text of one file (UTF-8, invalid bytes replaced). */
   function readText(path: string): string;
+  /** Up to `length` bytes of a file from `offset`. */
   function readRange(path: string, offset: number, length: number): Uint8Array;
 }
 
 /** Helpers with no host calls. */
 export namespace web {
+  /** `scheme://host[:port]` of an http(s) URL, lowercased; null for anything odd. */
   function origin(url: string): string | null;
+  /** Percent-encodes a query value (letters, digits and -._~ stay). */
   function encode(value: string): string;
+  /** A file type judged by its first bytes: [extension, mediaType], or null. */
   function sniff(bytes: Uint8Array): [string, string] | null;
+  /** `sniff`, keeping only the given extensions. */
   function sniffOnly(bytes: Uint8Array, extensions: string[]): [string, string] | null;
 }
 
