@@ -23,7 +23,13 @@ const fail = (message, code = 2) => {
 function freeImportArguments(bindings) {
   const destructure = /^let \[\$memory, \$realloc, \$dealloc,[^\n]*= \$bindings;$/m;
   const entry = /^(\s+[\w$]+: )(import_aigc_plugin_[\w$]+)(,?)$/gm;
-  if (!destructure.test(bindings) || !entry.test(bindings)) return bindings;
+  // Pinned componentize-js writes both shapes; without them the plugin would leak on every host call, so a
+  // toolchain that writes other bindings stops the build rather than making a leaking component.
+  if (!destructure.test(bindings) || !entry.test(bindings)) {
+    fail('componentize-js wrote bindings this build cannot patch (is the toolchain the pinned 0.23.0?); ' +
+      'remove the JavaScript toolchain folder in the aigc-host cache and build again', 1);
+  }
+  entry.lastIndex = 0;
   const helpers = `
 const __aigcLive = new Map();
 let __aigcInImport = 0;
