@@ -35,7 +35,7 @@ fn last_call(out: &Output) -> u64 {
         let (_, rest) = line.split_once(" call ")?;
         rest.split_whitespace().next()?.parse().ok()
     };
-    out.stderr.lines().filter_map(number).last().unwrap_or(0)
+    out.stderr.lines().rev().find_map(number).unwrap_or(0)
 }
 
 #[test]

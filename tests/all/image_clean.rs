@@ -59,8 +59,11 @@ fn put(ds: &Dataset, name: &str, data: Vec<u8>) -> String {
     ds.put_item(None, &item).unwrap().id
 }
 
-/// title -> (status, [(rule, keep, reason)]) from `dataset ls --json`.
-fn verdicts(ds: &Path) -> BTreeMap<String, (String, Vec<(String, bool, String)>)> {
+/// One item's status and its verdicts as (rule, keep, reason).
+type Judged = (String, Vec<(String, bool, String)>);
+
+/// title -> its status and verdicts, from `dataset ls --json`.
+fn verdicts(ds: &Path) -> BTreeMap<String, Judged> {
     let ls = aigc(["dataset", "ls", ds.to_str().unwrap(), "--json"]).json();
     ls["items"]
         .as_array()
@@ -84,7 +87,7 @@ fn verdicts(ds: &Path) -> BTreeMap<String, (String, Vec<(String, bool, String)>)
         .collect()
 }
 
-fn reason(all: &BTreeMap<String, (String, Vec<(String, bool, String)>)>, title: &str) -> String {
+fn reason(all: &BTreeMap<String, Judged>, title: &str) -> String {
     all[title].1.iter().map(|v| v.2.clone()).collect::<Vec<_>>().join(",")
 }
 

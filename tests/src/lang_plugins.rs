@@ -76,10 +76,12 @@ fn collect(root: &Path, dir: &Path, files: &mut Vec<PathBuf>) {
             if !SKIPPED.contains(&name.as_ref()) {
                 collect(root, &path, files);
             }
-        } else if kind.is_file() && !name.ends_with(".wasm") && name != "Cargo.lock" {
-            if let Ok(relative) = path.strip_prefix(root) {
-                files.push(relative.to_path_buf());
-            }
+        } else if kind.is_file()
+            && !name.ends_with(".wasm")
+            && name != "Cargo.lock"
+            && let Ok(relative) = path.strip_prefix(root)
+        {
+            files.push(relative.to_path_buf());
         }
     }
 }

@@ -268,7 +268,7 @@ mod tests {
         let mut i = 0u64;
         while body.len() < 64 << 20 {
             i += 1;
-            if i % 100_000 == 0 {
+            if i.is_multiple_of(100_000) {
                 body.extend_from_slice(b"first-secret-value");
             } else {
                 // Near-misses: the automaton must not back off quadratically on long partial matches.

@@ -187,7 +187,7 @@ fn rich_gltf() -> serde_json::Value {
     root["meshes"].as_array_mut().unwrap().push(json!({"primitives": [{"attributes": {"POSITION": first}, "mode": 5}]}));
     root["nodes"] = json!([
         {"children": [1], "matrix": [1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0, 2, 0, 0, 1]},
-        {"mesh": 0, "rotation": [0, 0.7071, 0, 0.7071], "scale": [1, 2, 1], "translation": [0, 1, 0]},
+        {"mesh": 0, "rotation": [0, std::f64::consts::FRAC_1_SQRT_2, 0, std::f64::consts::FRAC_1_SQRT_2], "scale": [1, 2, 1], "translation": [0, 1, 0]},
         {"mesh": 1, "camera": 0}
     ]);
     root["scenes"] = json!([{"nodes": [0, 2]}]);
