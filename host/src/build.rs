@@ -189,32 +189,44 @@ impl Tools {
     /// The host's WIT files, written once into a folder named by their content hash (`<root>/wit-<hash>/`), for
     /// the generators to read.
     pub fn wit_dir(&self) -> Result<PathBuf, BuildError> {
-        let mut files: Vec<&include_dir::File<'_>> = WIT.files().collect();
-        files.sort_by_key(|f| f.path());
+        let files: Vec<(PathBuf, &[u8])> = WIT.files().map(|f| (f.path().to_path_buf(), f.contents())).collect();
+        self.laid_out("wit", &files)
+    }
+
+    /// Writes `files` (paths relative to the folder, and their contents) once into `<root>/<prefix>-<hash>/`,
+    /// named by a hash of their paths and contents, and returns that folder. The write happens under the
+    /// folder's lock and a marker written last says it is whole, so parallel builds write it once and a build
+    /// killed halfway leaves a folder the next one rewrites; a host with other files gets another folder.
+    pub fn laid_out(&self, prefix: &str, files: &[(PathBuf, &[u8])]) -> Result<PathBuf, BuildError> {
+        let mut sorted: Vec<&(PathBuf, &[u8])> = files.iter().collect();
+        sorted.sort_by(|a, b| a.0.cmp(&b.0));
         let mut hash = Sha256::new();
-        for file in &files {
-            hash.update(file.path().to_string_lossy().as_bytes());
+        for (path, contents) in &sorted {
+            hash.update(path.to_string_lossy().as_bytes());
             hash.update([0]);
-            hash.update(file.contents());
+            hash.update(contents);
             hash.update([0]);
         }
-        let name = format!("wit-{}", &hex::encode(hash.finalize())[..16]);
+        let name = format!("{prefix}-{}", &hex::encode(hash.finalize())[..16]);
         let dir = self.root.join(&name);
-        if dir.join(".complete").exists() {
+        let done = dir.join(".complete");
+        if done.exists() {
             return Ok(dir);
         }
         self.locked(&name, || {
-            if dir.join(".complete").exists() {
+            if done.exists() {
                 return Ok(dir.clone());
             }
             let _ = std::fs::remove_dir_all(&dir);
             std::fs::create_dir_all(&dir).map_err(BuildError::io(format!("create `{}`", dir.display())))?;
-            for file in &files {
-                let path = dir.join(file.path());
-                std::fs::write(&path, file.contents())
-                    .map_err(BuildError::io(format!("write `{}`", path.display())))?;
+            for (relative, contents) in &sorted {
+                let path = dir.join(relative);
+                if let Some(parent) = path.parent() {
+                    std::fs::create_dir_all(parent)
+                        .map_err(BuildError::io(format!("create `{}`", parent.display())))?;
+                }
+                std::fs::write(&path, contents).map_err(BuildError::io(format!("write `{}`", path.display())))?;
             }
-            let done = dir.join(".complete");
             std::fs::write(&done, b"").map_err(BuildError::io(format!("write `{}`", done.display())))?;
             Ok(dir.clone())
         })

@@ -10,6 +10,7 @@ use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
+use aigc_tests::lang_plugins::verdicts;
 use aigc_tests::{Output, aigc, command, lang_plugins, plugins, root};
 use serde_json::Value;
 
@@ -92,23 +93,6 @@ fn import(dir: &Path, files: &[(String, Vec<u8>)]) -> PathBuf {
     let ds = dir.join("ds");
     aigc(["dataset", "import", s(&ds), s(&src)]).assert_ok();
     ds
-}
-
-/// (keep, reason, score) by item title and rule.
-type Verdicts = BTreeMap<(String, String), (bool, String, Option<f64>)>;
-
-fn verdicts(ds: &Path) -> Verdicts {
-    let ls = aigc(["dataset", "ls", s(ds), "--json"]).json();
-    let mut out = BTreeMap::new();
-    for item in ls["items"].as_array().unwrap() {
-        for v in item["verdicts"].as_array().unwrap() {
-            out.insert(
-                (item["title"].as_str().unwrap().to_string(), v["rule"].as_str().unwrap().to_string()),
-                (v["keep"].as_bool().unwrap(), v["reason"].as_str().unwrap().to_string(), v["score"].as_f64()),
-            );
-        }
-    }
-    out
 }
 
 #[test]

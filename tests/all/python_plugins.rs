@@ -9,6 +9,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use aigc_tests::http_server::{Reply, Server};
+use aigc_tests::lang_plugins::verdicts;
 use aigc_tests::{Output, aigc, command, lang_plugins, plugins, root};
 use serde_json::Value;
 
@@ -65,21 +66,6 @@ fn svgs() -> Vec<(&'static str, String)> {
         ("empty.svg", doc("")),
         ("broken.svg", "<svg xmlns='http://www.w3.org/2000/svg'><circle".to_string()),
     ]
-}
-
-/// Verdicts by (item title, rule): (keep, reason, score).
-fn verdicts(ds: &Path) -> BTreeMap<(String, String), (bool, String, Option<f64>)> {
-    let ls = aigc(["dataset", "ls", ds.to_str().unwrap(), "--json"]).json();
-    let mut out = BTreeMap::new();
-    for item in ls["items"].as_array().unwrap() {
-        for v in item["verdicts"].as_array().unwrap() {
-            out.insert(
-                (item["title"].as_str().unwrap().to_string(), v["rule"].as_str().unwrap().to_string()),
-                (v["keep"].as_bool().unwrap(), v["reason"].as_str().unwrap().to_string(), v["score"].as_f64()),
-            );
-        }
-    }
-    out
 }
 
 #[test]

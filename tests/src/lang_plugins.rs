@@ -3,6 +3,7 @@
 //! the first time) is shared through a file lock and a result named by the hash of the folder's files and of the
 //! host binary.
 
+use std::collections::BTreeMap;
 use std::fs::File;
 use std::path::{Path, PathBuf};
 
@@ -84,4 +85,24 @@ fn collect(root: &Path, dir: &Path, files: &mut Vec<PathBuf>) {
             files.push(relative.to_path_buf());
         }
     }
+}
+
+/// Each verdict of a dataset as (keep, reason, score), by (item title, rule): what a port must give as its
+/// original does.
+pub type Verdicts = BTreeMap<(String, String), (bool, String, Option<f64>)>;
+
+/// The verdicts stored in dataset `ds`, read through `aigc-host dataset ls --json` as a user would.
+pub fn verdicts(ds: &Path) -> Verdicts {
+    let ls = crate::aigc(["dataset".as_ref(), "ls".as_ref(), ds.as_os_str(), "--json".as_ref()]).json();
+    let mut out = BTreeMap::new();
+    for item in ls["items"].as_array().expect("`dataset ls --json` lists items") {
+        for v in item["verdicts"].as_array().expect("each item lists its verdicts") {
+            let text = |value: &serde_json::Value| value.as_str().unwrap_or_default().to_string();
+            out.insert(
+                (text(&item["title"]), text(&v["rule"])),
+                (v["keep"].as_bool().expect("a verdict's keep is a bool"), text(&v["reason"]), v["score"].as_f64()),
+            );
+        }
+    }
+    out
 }

@@ -276,34 +276,9 @@ fn install(tools: &Tools) -> Result<PathBuf, BuildError> {
 
 /// The SDK's sources written once into a folder named by their content hash (`<tools>/js-sdk-<hash>/`).
 fn sdk_dir(tools: &Tools) -> Result<PathBuf, BuildError> {
-    let mut hash = Sha256::new();
-    for (name, text) in SDK_FILES {
-        hash.update(name.as_bytes());
-        hash.update([0]);
-        hash.update(text.as_bytes());
-        hash.update([0]);
-    }
-    let name = format!("js-sdk-{}", &hex::encode(hash.finalize())[..16]);
-    let dir = tools.root().join(&name);
-    let marker = dir.join(".complete");
-    if marker.exists() {
-        return Ok(dir);
-    }
-    tools.locked(&name, || {
-        if marker.exists() {
-            return Ok(dir.clone());
-        }
-        let _ = std::fs::remove_dir_all(&dir);
-        for (file, text) in SDK_FILES {
-            let path = dir.join(file);
-            if let Some(parent) = path.parent() {
-                std::fs::create_dir_all(parent).map_err(BuildError::io(format!("create `{}`", parent.display())))?;
-            }
-            std::fs::write(&path, text).map_err(BuildError::io(format!("write `{}`", path.display())))?;
-        }
-        std::fs::write(&marker, b"").map_err(BuildError::io(format!("write `{}`", marker.display())))?;
-        Ok(dir.clone())
-    })
+    let files: Vec<(PathBuf, &[u8])> =
+        SDK_FILES.iter().map(|(name, text)| (PathBuf::from(name), text.as_bytes())).collect();
+    tools.laid_out("js-sdk", &files)
 }
 
 #[cfg(test)]

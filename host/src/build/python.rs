@@ -12,8 +12,6 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-use sha2::{Digest, Sha256};
-
 use super::{BuildError, Lang, Project, Tools, WIT_PACKAGE};
 use crate::manifest::{Declared, Manifest};
 
@@ -210,39 +208,13 @@ fn explain(output: &str, module: &str) -> String {
     format!("{hint}\n{output}")
 }
 
-/// Where the SDK's sources are laid out: a folder named by their content hash, written once.
+/// Where the SDK's sources are laid out (`<tools>/python-sdk-<hash>/aigc_sdk/`), written once.
 fn sdk_dir(tools: &Tools) -> Result<PathBuf, BuildError> {
-    let mut files = Vec::new();
-    collect(&SDK, &mut files);
-    files.sort_by_key(|f| f.path());
-    let mut hash = Sha256::new();
-    for file in &files {
-        hash.update(file.path().to_string_lossy().as_bytes());
-        hash.update([0]);
-        hash.update(file.contents());
-        hash.update([0]);
-    }
-    let name = format!("python-sdk-{}", &hex::encode(hash.finalize())[..16]);
-    let dir = tools.root().join(&name);
-    let done = dir.join(".complete");
-    if done.exists() {
-        return Ok(dir);
-    }
-    tools.locked(&name, || {
-        if done.exists() {
-            return Ok(dir.clone());
-        }
-        let _ = std::fs::remove_dir_all(&dir);
-        for file in &files {
-            let path = dir.join("aigc_sdk").join(file.path());
-            if let Some(parent) = path.parent() {
-                std::fs::create_dir_all(parent).map_err(BuildError::io(format!("create `{}`", parent.display())))?;
-            }
-            std::fs::write(&path, file.contents()).map_err(BuildError::io(format!("write `{}`", path.display())))?;
-        }
-        std::fs::write(&done, b"").map_err(BuildError::io(format!("write `{}`", done.display())))?;
-        Ok(dir.clone())
-    })
+    let mut sources = Vec::new();
+    collect(&SDK, &mut sources);
+    let files: Vec<(PathBuf, &[u8])> =
+        sources.iter().map(|f| (Path::new("aigc_sdk").join(f.path()), f.contents())).collect();
+    tools.laid_out("python-sdk", &files)
 }
 
 /// The SDK's files that go into a component: its Python sources, without the editor-only bindings (the build

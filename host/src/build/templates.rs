@@ -10,9 +10,7 @@
 //! the toolchain cache ([`rust_sdk`]), so a project anywhere on the machine builds offline against exactly the WIT
 //! this host runs; `--sdk-path` points at another checkout instead.
 
-use std::path::PathBuf;
-
-use sha2::{Digest, Sha256};
+use std::path::{Path, PathBuf};
 
 use super::{BuildError, Tools};
 use crate::cli::{NewArgs, PluginKind, PluginLang};
@@ -238,47 +236,15 @@ pub fn rust_sdk(tools: &Tools) -> Result<PathBuf, BuildError> {
     let workspace: toml::Table = WORKSPACE_CARGO.parse().unwrap_or_default();
     let sdk_cargo = standalone(SDK_CARGO, &workspace);
     let macros_cargo = standalone(SDK_MACROS_CARGO, &workspace);
-    let mut hash = Sha256::new();
-    hash.update(&sdk_cargo);
-    hash.update(&macros_cargo);
-    for dir in [&SDK_SRC, &SDK_MACROS_SRC, &super::WIT] {
-        let mut files = Vec::new();
-        collect(dir, &mut files);
-        files.sort_by_key(|f| f.path());
-        for file in files {
-            hash.update(file.path().to_string_lossy().as_bytes());
-            hash.update(file.contents());
-        }
+    let mut files: Vec<(PathBuf, &[u8])> = Vec::new();
+    for (dir, base) in [(&SDK_SRC, "sdk/src"), (&SDK_MACROS_SRC, "sdk/macros/src"), (&super::WIT, "wit")] {
+        let mut sources = Vec::new();
+        collect(dir, &mut sources);
+        files.extend(sources.into_iter().map(|f| (Path::new(base).join(f.path()), f.contents())));
     }
-    let name = format!("rust-sdk-{}", &hex::encode(hash.finalize())[..16]);
-    let root = tools.root().join(&name);
-    let crate_dir = root.join("sdk");
-    if root.join(".complete").exists() {
-        return Ok(crate_dir);
-    }
-    tools.locked(&name, || {
-        if root.join(".complete").exists() {
-            return Ok(crate_dir.clone());
-        }
-        let _ = std::fs::remove_dir_all(&root);
-        let write = |path: PathBuf, contents: &[u8]| -> Result<(), BuildError> {
-            if let Some(parent) = path.parent() {
-                std::fs::create_dir_all(parent).map_err(BuildError::io(format!("create `{}`", parent.display())))?;
-            }
-            std::fs::write(&path, contents).map_err(BuildError::io(format!("write `{}`", path.display())))
-        };
-        for (dir, base) in [(&SDK_SRC, "sdk/src"), (&SDK_MACROS_SRC, "sdk/macros/src"), (&super::WIT, "wit")] {
-            let mut files = Vec::new();
-            collect(dir, &mut files);
-            for file in files {
-                write(root.join(base).join(file.path()), file.contents())?;
-            }
-        }
-        write(root.join("sdk/Cargo.toml"), sdk_cargo.as_bytes())?;
-        write(root.join("sdk/macros/Cargo.toml"), macros_cargo.as_bytes())?;
-        write(root.join(".complete"), b"")?;
-        Ok(crate_dir.clone())
-    })
+    files.push(("sdk/Cargo.toml".into(), sdk_cargo.as_bytes()));
+    files.push(("sdk/macros/Cargo.toml".into(), macros_cargo.as_bytes()));
+    Ok(tools.laid_out("rust-sdk", &files)?.join("sdk"))
 }
 
 /// A member's Cargo.toml with `key.workspace = true` replaced by the workspace's values, `[lints] workspace =
