@@ -62,6 +62,6 @@ pub mod grader {
     });
 }
 
-pub use crawler::aigc::plugin::{collect, config, dataset, http, log, types};
 pub use cleaner::aigc::plugin::{annotate, image, mesh, model, svg};
+pub use crawler::aigc::plugin::{collect, config, dataset, http, log, types};
 pub use grader::aigc::plugin::submission;

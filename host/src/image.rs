@@ -15,8 +15,8 @@ use ::image::imageops::FilterType;
 use ::image::{DynamicImage, ImageDecoder, ImageFormat, ImageReader, Limits};
 use sha2::{Digest, Sha256};
 
-pub use cost::Header;
 use crate::budget::{Meter, Work, WorkError, WorkLimits};
+pub use cost::Header;
 
 /// Largest encoded image the host decodes.
 pub const MAX_BYTES: u64 = 64 << 20;
@@ -369,8 +369,11 @@ pub fn resize_metered(
     let (header, decoder) = open(bytes)?;
     let shrink = header.width > max_width || header.height > max_height;
     // The output is at most the box and at most the image (resize keeps the aspect ratio and never enlarges).
-    let (out_width, out_height) =
-        if shrink { (max_width.min(header.width), max_height.min(header.height)) } else { (header.width, header.height) };
+    let (out_width, out_height) = if shrink {
+        (max_width.min(header.width), max_height.min(header.height))
+    } else {
+        (header.width, header.height)
+    };
     let format = match encoding {
         Encoding::Png => "png",
         Encoding::Jpeg(_) => "jpeg",
@@ -390,7 +393,8 @@ pub fn resize_metered(
         Encoding::Png => image.write_to(&mut out, ImageFormat::Png),
         Encoding::Jpeg(quality) => {
             // JPEG has no alpha: composite over white as everywhere else.
-            let rgb = image::RgbImage::from_raw(image.width(), image.height(), on_white(&image).into_owned()).unwrap_or_default();
+            let rgb = image::RgbImage::from_raw(image.width(), image.height(), on_white(&image).into_owned())
+                .unwrap_or_default();
             let encoder = image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, quality.clamp(1, 100));
             rgb.write_with_encoder(encoder)
         }

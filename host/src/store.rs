@@ -414,21 +414,19 @@ impl Dataset {
             if let Some(run) = run.filter(|r| runs.insert(*r)) {
                 self.require_run(&tx, run)?;
             }
-            tx.prepare_cached(
-                UPSERT_VERDICT,
-            )
-            .and_then(|mut stmt| {
-                stmt.execute(params![
-                    item_id,
-                    verdict.rule,
-                    verdict.keep,
-                    verdict.reason,
-                    verdict.score,
-                    run,
-                    clock::now_rfc3339()
-                ])
-            })
-            .map_err(self.db(format!("recording rule `{}`'s verdict on item `{item_id}`", verdict.rule)))?;
+            tx.prepare_cached(UPSERT_VERDICT)
+                .and_then(|mut stmt| {
+                    stmt.execute(params![
+                        item_id,
+                        verdict.rule,
+                        verdict.keep,
+                        verdict.reason,
+                        verdict.score,
+                        run,
+                        clock::now_rfc3339()
+                    ])
+                })
+                .map_err(self.db(format!("recording rule `{}`'s verdict on item `{item_id}`", verdict.rule)))?;
         }
         tx.commit().map_err(self.db(&action))?;
         Ok(())
@@ -444,7 +442,8 @@ impl Dataset {
                  WHERE v.rule = ?1 AND r.plugin_sha256 = ?2 AND r.args_json = ?3",
             )?;
             let rows = stmt.query_map(params![rule, plugin_sha256, args_json], |row| {
-                let verdict = Verdict { rule: rule.to_owned(), keep: row.get(1)?, reason: row.get(2)?, score: row.get(3)? };
+                let verdict =
+                    Verdict { rule: rule.to_owned(), keep: row.get(1)?, reason: row.get(2)?, score: row.get(3)? };
                 Ok((row.get(0)?, verdict))
             })?;
             rows.collect()
@@ -466,7 +465,10 @@ impl Dataset {
     /// Removes what `plugin` stored under `key` for an item, if anything.
     pub fn remove_annotation(&self, item_id: &str, key: &str, plugin: &str) -> Result<()> {
         self.conn()
-            .execute("DELETE FROM annotations WHERE item_id = ?1 AND key = ?2 AND plugin = ?3", params![item_id, key, plugin])
+            .execute(
+                "DELETE FROM annotations WHERE item_id = ?1 AND key = ?2 AND plugin = ?3",
+                params![item_id, key, plugin],
+            )
             .map_err(self.db(format!("removing annotation `{key}` of item `{item_id}`")))?;
         Ok(())
     }
@@ -477,7 +479,10 @@ impl Dataset {
             return Err(StoreError::invalid(&self.root, "annotation keys are 1 to 256 bytes and values at most 1 MiB"));
         }
         if annotation.score.is_some_and(|s| !s.is_finite()) {
-            return Err(StoreError::invalid(&self.root, format!("annotation `{}` has a score that is not a finite number", annotation.key)));
+            return Err(StoreError::invalid(
+                &self.root,
+                format!("annotation `{}` has a score that is not a finite number", annotation.key),
+            ));
         }
         let conn = self.conn();
         self.require_item(&conn, item_id, &format!("item annotated by `{}`", annotation.plugin))?;
@@ -486,7 +491,15 @@ impl Dataset {
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
              ON CONFLICT (item_id, key, plugin) DO UPDATE SET value = excluded.value, score = excluded.score,
                  run_id = excluded.run_id, annotated_at = excluded.annotated_at",
-            params![item_id, annotation.key, annotation.plugin, annotation.value, annotation.score, run, clock::now_rfc3339()],
+            params![
+                item_id,
+                annotation.key,
+                annotation.plugin,
+                annotation.value,
+                annotation.score,
+                run,
+                clock::now_rfc3339()
+            ],
         )
         .map_err(self.db(format!("storing annotation `{}` of item `{item_id}`", annotation.key)))?;
         Ok(())
@@ -547,8 +560,11 @@ impl Dataset {
                  FROM items i GROUP BY status",
             )?);
             let mut by_rule: BTreeMap<String, RuleStats> = BTreeMap::new();
-            let mut verdicts = tx.prepare("SELECT rule, keep, reason, count(*) FROM verdicts GROUP BY rule, keep, reason")?;
-            let rows = verdicts.query_map([], |row| Ok((row.get::<_, String>(0)?, row.get::<_, bool>(1)?, row.get::<_, String>(2)?, row.get::<_, u64>(3)?)))?;
+            let mut verdicts =
+                tx.prepare("SELECT rule, keep, reason, count(*) FROM verdicts GROUP BY rule, keep, reason")?;
+            let rows = verdicts.query_map([], |row| {
+                Ok((row.get::<_, String>(0)?, row.get::<_, bool>(1)?, row.get::<_, String>(2)?, row.get::<_, u64>(3)?))
+            })?;
             // A rule may have stored a different reason per item: each rule's reasons are counted with a bounded
             // number of distinct ones, and the most frequent reported (see `plugin_text::ReasonCounts`).
             let mut reasons: BTreeMap<String, crate::plugin_text::ReasonCounts> = BTreeMap::new();
@@ -562,7 +578,9 @@ impl Dataset {
                 by_rule.entry(rule).or_default().by_reason = counts.report();
             }
             let mut errors = tx.prepare("SELECT plugin, count(*) FROM annotations WHERE key = ?1 GROUP BY plugin")?;
-            for row in errors.query_map([CLEAN_ERROR_KEY], |row| Ok((row.get::<_, String>(0)?, row.get::<_, u64>(1)?)))? {
+            for row in
+                errors.query_map([CLEAN_ERROR_KEY], |row| Ok((row.get::<_, String>(0)?, row.get::<_, u64>(1)?)))?
+            {
                 let (rule, n) = row?;
                 by_rule.entry(rule).or_default().errors = n;
             }

@@ -87,7 +87,10 @@ pub enum ReadError {
 enum Source {
     Folder(PathBuf),
     /// The archive stays open; `index` maps a path to its entry number.
-    Zip { archive: Mutex<zip::ZipArchive<File>>, index: HashMap<String, usize> },
+    Zip {
+        archive: Mutex<zip::ZipArchive<File>>,
+        index: HashMap<String, usize>,
+    },
 }
 
 /// A checked submission.
@@ -149,7 +152,8 @@ impl Submission {
 
     /// Up to `length` bytes of the file at `path` from `offset`.
     pub fn read_range(&self, path: &str, offset: u64, length: u64) -> Result<Vec<u8>, ReadError> {
-        let entry = self.stat(path).ok_or_else(|| ReadError::NotFound(format!("the submission has no file `{path}`")))?;
+        let entry =
+            self.stat(path).ok_or_else(|| ReadError::NotFound(format!("the submission has no file `{path}`")))?;
         if entry.is_dir {
             return Err(ReadError::Invalid(format!("`{path}` is a folder")));
         }

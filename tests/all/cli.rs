@@ -173,7 +173,8 @@ fn show_and_cat_give_one_item_whole() {
     std::fs::write(&src, svg).unwrap();
     let ds = dir.path().join("ds");
     aigc(["dataset", "import", ds.to_str().unwrap(), src.to_str().unwrap(), "--category", "animals"]).assert_ok();
-    let id = aigc(["dataset", "ls", ds.to_str().unwrap(), "--json"]).json()["items"][0]["id"].as_str().unwrap().to_string();
+    let id =
+        aigc(["dataset", "ls", ds.to_str().unwrap(), "--json"]).json()["items"][0]["id"].as_str().unwrap().to_string();
     let shown = aigc(["dataset", "show", ds.to_str().unwrap(), &id, "--json"]);
     shown.assert_ok();
     let item = shown.json();

@@ -132,7 +132,8 @@ struct Failure {
 ///    signature is reported as such, anything else is a bug (input saved). The next child starts after it.
 fn run_target(name: &str) {
     let prefix = format!("{name}/");
-    let known: Vec<(String, String)> = known_failures().into_iter().filter(|(case, _)| case.starts_with(&prefix)).collect();
+    let known: Vec<(String, String)> =
+        known_failures().into_iter().filter(|(case, _)| case.starts_with(&prefix)).collect();
     let findings = fuzz::findings_dir(name);
     let mut bugs: Vec<String> = Vec::new();
 
@@ -145,7 +146,8 @@ fn run_target(name: &str) {
             Err(failure) => {
                 println!("known failure fuzz/regressions/{case} still fails ({}): {note}", failure.description);
                 // Panic locations and hang stages only: "signal 6" would make every abort look known.
-                signatures.extend(failure.signature.into_iter().filter(|s| s.contains(".rs:") || s.starts_with("hang in ")));
+                signatures
+                    .extend(failure.signature.into_iter().filter(|s| s.contains(".rs:") || s.starts_with("hang in ")));
             }
         }
     }
@@ -161,7 +163,8 @@ fn run_target(name: &str) {
         let (lines, failure) = run_child(name, from, remaining);
         for line in &lines {
             // libtest writes `test fuzz_child ... ` before the child's first line: a report starts mid-line.
-            let line = [BUG, NOTE, DONE, CAUGHT].iter().find_map(|m| line.find(m)).map_or(line.as_str(), |at| &line[at..]);
+            let line =
+                [BUG, NOTE, DONE, CAUGHT].iter().find_map(|m| line.find(m)).map_or(line.as_str(), |at| &line[at..]);
             if let Some(bug) = line.strip_prefix(BUG) {
                 bugs.push(bug.to_string());
             } else if let Some(note) = line.strip_prefix(NOTE) {
@@ -172,7 +175,9 @@ fn run_target(name: &str) {
                 let mut fields = panic.splitn(3, '\t');
                 let (times, first, message) = (fields.next(), fields.next(), fields.next());
                 let place = message.and_then(|m| m.rsplit_once(" at ")).map_or("?", |(_, at)| at).to_string();
-                let entry = caught.entry(place).or_insert_with(|| (0, first.unwrap_or("").into(), message.unwrap_or("").into()));
+                let entry = caught
+                    .entry(place)
+                    .or_insert_with(|| (0, first.unwrap_or("").into(), message.unwrap_or("").into()));
                 entry.0 += times.and_then(|t| t.parse().ok()).unwrap_or(1);
             }
         }
@@ -198,7 +203,11 @@ fn run_target(name: &str) {
         let _ = std::fs::copy(findings.join("last-input"), &saved);
         if known {
             rediscovered += 1;
-            println!("  {label} fails as a known failure does ({}; input saved to {})", failure.description, saved.display());
+            println!(
+                "  {label} fails as a known failure does ({}; input saved to {})",
+                failure.description,
+                saved.display()
+            );
             continue;
         }
         bugs.push(format!("{label}: {} (input saved to {})", failure.description, saved.display()));
@@ -216,7 +225,9 @@ fn run_target(name: &str) {
     );
     match &done {
         Some(summary) => println!("  last child: {summary}"),
-        None if rediscovered >= MAX_KNOWN_ENDS => println!("  stopped after finding known failures {rediscovered} times"),
+        None if rediscovered >= MAX_KNOWN_ENDS => {
+            println!("  stopped after finding known failures {rediscovered} times")
+        }
         None => bugs.push(format!("the run of `{name}` did not finish ({ends} abnormal ends)")),
     }
     for (times, first, panic) in caught.values() {
@@ -266,7 +277,12 @@ fn run_in_child(target: &str, input: &Path) -> Result<String, Failure> {
 
 /// Runs the ignored test `test` of this binary in a child with `env`, its output in `output` (a file, so a chatty
 /// child never blocks on a full pipe), for at most `limit`. Ok with the output when it exited 0.
-fn child_output(test: &str, env: &[(&str, String)], output: &Path, limit: Duration) -> Result<String, (String, Failure)> {
+fn child_output(
+    test: &str,
+    env: &[(&str, String)],
+    output: &Path,
+    limit: Duration,
+) -> Result<String, (String, Failure)> {
     let fail = |description: String| (String::new(), Failure { signature: vec![description.clone()], description });
     let exe = std::env::current_exe().map_err(|e| fail(format!("cannot find the test binary: {e}")))?;
     let file = std::fs::File::create(output).map_err(|e| fail(format!("cannot create {}: {e}", output.display())))?;

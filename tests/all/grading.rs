@@ -28,7 +28,12 @@ fn grade(grader: &str, submissions: &[PathBuf], extra: &[&str]) -> Output {
 }
 
 fn submission<'a>(report: &'a serde_json::Value, name: &str) -> &'a serde_json::Value {
-    report["submissions"].as_array().unwrap().iter().find(|s| s["submission"].as_str().unwrap().ends_with(name)).unwrap()
+    report["submissions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["submission"].as_str().unwrap().ends_with(name))
+        .unwrap()
 }
 
 /// The grader misbehaving in `mode` on g2 only: g1 and g3 must be graded normally.
@@ -142,14 +147,23 @@ fn malicious_archives_get_a_clear_error_each() {
     let encrypted = RawEntry { encrypted: true, ..RawEntry::file("secret.txt", b"xxxx") };
     let liar = RawEntry { declared_size: Some(3_000_000_000), ..RawEntry::file("bomb.bin", b"tiny") };
     let cases = [
-        (zip_file(d, "traversal.zip", &[RawEntry::file("ok.txt", b"1"), RawEntry::file("../../evil.txt", b"x")]), "path traversal"),
+        (
+            zip_file(d, "traversal.zip", &[RawEntry::file("ok.txt", b"1"), RawEntry::file("../../evil.txt", b"x")]),
+            "path traversal",
+        ),
         (zip_file(d, "absolute.zip", &[RawEntry::file("/etc/cron.d/x", b"x")]), "absolute path"),
         (zip_file(d, "drive.zip", &[RawEntry::file("C:\\Windows\\x.txt", b"x")]), "names a drive"),
         (zip_file(d, "symlink.zip", &[symlink]), "symbolic link"),
-        (zip_file(d, "duplicate.zip", &[RawEntry::file("a.txt", b"1"), RawEntry::file("a.txt", b"2")]), "appears twice"),
+        (
+            zip_file(d, "duplicate.zip", &[RawEntry::file("a.txt", b"1"), RawEntry::file("a.txt", b"2")]),
+            "appears twice",
+        ),
         (zip_file(d, "encrypted.zip", &[encrypted]), "encrypted"),
         (zip_file(d, "liar.zip", &[liar]), "zip bomb"),
-        (zip_file(d, "many.zip", &(0..50).map(|i| RawEntry::file(&format!("f{i}"), b"x")).collect::<Vec<_>>()), "more than 20 entries"),
+        (
+            zip_file(d, "many.zip", &(0..50).map(|i| RawEntry::file(&format!("f{i}"), b"x")).collect::<Vec<_>>()),
+            "more than 20 entries",
+        ),
     ];
     let paths: Vec<PathBuf> = cases.iter().map(|(p, _)| p.clone()).collect();
     let good = three_submissions(d).remove(0);
@@ -198,7 +212,8 @@ fn gbk_names_from_chinese_windows_are_listed_correctly() {
     let (gbk, _, _) = encoding_rs_gbk("下载数据/模型.glb");
     let entry = RawEntry { name: gbk, utf8_flag: false, ..RawEntry::file("", b"glTF....") };
     let path = zip_file(dir.path(), "12_2023001.zip", &[entry, RawEntry::file("清洗后的数据/说明.txt", b"utf8 name")]);
-    let out = grade(plugins::FOLDER_GRADER, &[path], &["--set", "required=下载数据/模型.glb,清洗后的数据/说明.txt,下载数据"]);
+    let out =
+        grade(plugins::FOLDER_GRADER, &[path], &["--set", "required=下载数据/模型.glb,清洗后的数据/说明.txt,下载数据"]);
     out.assert_ok();
     let s = &out.json()["submissions"][0];
     assert_eq!(s["score"], 3.0, "{s}");
@@ -206,7 +221,14 @@ fn gbk_names_from_chinese_windows_are_listed_correctly() {
 
 /// GBK bytes for `text` (the tests crate has no encoder; these characters are spelled out).
 fn encoding_rs_gbk(text: &str) -> (Vec<u8>, (), ()) {
-    let table = [('下', [0xCF, 0xC2]), ('载', [0xD4, 0xD8]), ('数', [0xCA, 0xFD]), ('据', [0xBE, 0xDD]), ('模', [0xC4, 0xA3]), ('型', [0xD0, 0xCD])];
+    let table = [
+        ('下', [0xCF, 0xC2]),
+        ('载', [0xD4, 0xD8]),
+        ('数', [0xCA, 0xFD]),
+        ('据', [0xBE, 0xDD]),
+        ('模', [0xC4, 0xA3]),
+        ('型', [0xD0, 0xCD]),
+    ];
     let mut out = Vec::new();
     for c in text.chars() {
         match table.iter().find(|(t, _)| *t == c) {
@@ -222,7 +244,11 @@ fn the_html_report_is_readable_and_escaped() {
     let dir = tempfile::tempdir().unwrap();
     let subs = three_submissions(dir.path());
     let html = dir.path().join("report.html");
-    let out = grade(plugins::EVIL_GRADER, &subs, &["--set", "mode=over-max", "--set", "target=g2", "--html", html.to_str().unwrap()]);
+    let out = grade(
+        plugins::EVIL_GRADER,
+        &subs,
+        &["--set", "mode=over-max", "--set", "target=g2", "--html", html.to_str().unwrap()],
+    );
     out.assert_ok();
     let page = std::fs::read_to_string(&html).unwrap();
     assert!(page.starts_with("<!doctype html>"));

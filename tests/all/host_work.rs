@@ -24,7 +24,10 @@ fn setup() -> Setup {
     let dir = tempfile::tempdir().unwrap();
     let models = dir.path().join("models");
     let tiny = root().join("models/tiny/tiny-clip");
-    let out = command(["models", "add", tiny.to_str().unwrap(), "--name", "clip"]).env("AIGC_HOST_MODELS", &models).output().unwrap();
+    let out = command(["models", "add", tiny.to_str().unwrap(), "--name", "clip"])
+        .env("AIGC_HOST_MODELS", &models)
+        .output()
+        .unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     Setup { dir, models }
 }
@@ -58,7 +61,8 @@ impl Setup {
     fn probe(&self, mode: &str, file: (&str, &str, Vec<u8>), extra: &[&str]) -> (Measured, PathBuf) {
         let ds = self.dataset(mode, file);
         let mode = format!("mode={mode}");
-        let mut args = vec!["clean", ds.to_str().unwrap(), "--rule", plugins::HOST_WORK_PROBE, "--set", &mode, "--json"];
+        let mut args =
+            vec!["clean", ds.to_str().unwrap(), "--rule", plugins::HOST_WORK_PROBE, "--set", &mode, "--json"];
         args.extend_from_slice(extra);
         let mut run = command(args);
         run.env("AIGC_HOST_MODELS", &self.models);
@@ -254,7 +258,15 @@ fn flat_images(setup: &Setup, label: &str, count: u8, side: u32) -> PathBuf {
 fn the_duplicate_index_measures_large_images_within_the_memory_pool_not_one_per_core() {
     let setup = setup();
     let dedup = |ds: &Path, memory: &str| {
-        let run = measure(command(["clean", ds.to_str().unwrap(), "--rule", plugins::DEDUP, "--host-memory", memory, "--json"]));
+        let run = measure(command([
+            "clean",
+            ds.to_str().unwrap(),
+            "--rule",
+            plugins::DEDUP,
+            "--host-memory",
+            memory,
+            "--json",
+        ]));
         run.output.assert_ok();
         assert_eq!(run.output.json()["errors"], 0, "{}", run.output.stdout);
         run

@@ -3,8 +3,8 @@
 
 mod clean_runs;
 mod cli;
-mod crawl;
 mod course_grader;
+mod crawl;
 mod crawlers;
 mod export;
 mod fuzz_corpus;

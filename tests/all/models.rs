@@ -17,19 +17,31 @@ fn reference() -> serde_json::Value {
 }
 
 fn floats(v: &serde_json::Value) -> Vec<Vec<f32>> {
-    v.as_array().unwrap().iter().map(|row| row.as_array().unwrap().iter().map(|x| x.as_f64().unwrap() as f32).collect()).collect()
+    v.as_array()
+        .unwrap()
+        .iter()
+        .map(|row| row.as_array().unwrap().iter().map(|x| x.as_f64().unwrap() as f32).collect())
+        .collect()
 }
 
 fn max_abs_diff(a: &[Vec<f32>], b: &[Vec<f32>]) -> f32 {
     assert_eq!(a.len(), b.len());
-    a.iter().zip(b).flat_map(|(x, y)| {
-        assert_eq!(x.len(), y.len());
-        x.iter().zip(y).map(|(p, q)| (p - q).abs())
-    }).fold(0.0, f32::max)
+    a.iter()
+        .zip(b)
+        .flat_map(|(x, y)| {
+            assert_eq!(x.len(), y.len());
+            x.iter().zip(y).map(|(p, q)| (p - q).abs())
+        })
+        .fold(0.0, f32::max)
 }
 
 fn images(reference: &serde_json::Value) -> Vec<Vec<u8>> {
-    reference["images"].as_array().unwrap().iter().map(|i| std::fs::read(tiny().join(i["file"].as_str().unwrap())).unwrap()).collect()
+    reference["images"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| std::fs::read(tiny().join(i["file"].as_str().unwrap())).unwrap())
+        .collect()
 }
 
 fn engine() -> ModelEngine {
@@ -41,11 +53,17 @@ async fn clip_outputs_match_python_torch() {
     let reference = reference();
     let clip = &reference["tiny-clip"];
     let model = engine().model("tiny-clip").unwrap();
-    let prompts: Vec<String> = reference["prompts"].as_array().unwrap().iter().map(|p| p.as_str().unwrap().to_string()).collect();
+    let prompts: Vec<String> =
+        reference["prompts"].as_array().unwrap().iter().map(|p| p.as_str().unwrap().to_string()).collect();
 
     let tokens = model.tokenize(&prompts).unwrap();
     let ids: Vec<Vec<i64>> = Vec::try_from(&tokens).unwrap();
-    let want_ids: Vec<Vec<i64>> = clip["tokens"].as_array().unwrap().iter().map(|r| r.as_array().unwrap().iter().map(|x| x.as_i64().unwrap()).collect()).collect();
+    let want_ids: Vec<Vec<i64>> = clip["tokens"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r.as_array().unwrap().iter().map(|x| x.as_i64().unwrap()).collect())
+        .collect();
     assert_eq!(ids, want_ids, "token ids, as the tokenizer.json defines them");
 
     let pixels = model.preprocess(&images(&reference)).unwrap();
@@ -84,7 +102,8 @@ async fn captions_match_python_torch() {
     let captioner = &reference["tiny-captioner"];
     let model = engine().model("tiny-captioner").unwrap();
     let captions = model.caption(model.preprocess(&images(&reference)).unwrap()).await.unwrap();
-    let want: Vec<String> = captioner["captions"].as_array().unwrap().iter().map(|c| c.as_str().unwrap().to_string()).collect();
+    let want: Vec<String> =
+        captioner["captions"].as_array().unwrap().iter().map(|c| c.as_str().unwrap().to_string()).collect();
     assert_eq!(captions, want);
 }
 
@@ -120,7 +139,8 @@ fn dataset_with_models(dir: &Path) -> (PathBuf, PathBuf) {
         assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     }
     let ds = dir.join("ds");
-    aigc(["dataset", "import", ds.to_str().unwrap(), tiny().join("inputs").to_str().unwrap(), "--category", "flower"]).assert_ok();
+    aigc(["dataset", "import", ds.to_str().unwrap(), tiny().join("inputs").to_str().unwrap(), "--category", "flower"])
+        .assert_ok();
     (ds, models)
 }
 
@@ -139,7 +159,10 @@ fn plugins_score_caption_and_refine_through_the_host() {
     let (ds, models) = dataset_with_models(dir.path());
     let ds = ds.to_str().unwrap();
 
-    let out = with_models(&models, &["clean", ds, "--rule", plugins::CLIP_RELEVANCE, "--set", "threshold=0.0", "--device", "cpu", "--json"]);
+    let out = with_models(
+        &models,
+        &["clean", ds, "--rule", plugins::CLIP_RELEVANCE, "--set", "threshold=0.0", "--device", "cpu", "--json"],
+    );
     out.assert_ok();
     let summary = out.json();
     assert_eq!(summary["checked"], 7);
@@ -149,7 +172,10 @@ fn plugins_score_caption_and_refine_through_the_host() {
     out.assert_ok();
     assert_eq!(out.json()["annotated"], 7);
     let ls = aigc(["dataset", "ls", ds, "--json"]).json();
-    let id = ls["items"].as_array().unwrap().iter().find(|i| i["title"] == "solid_red.png").unwrap()["id"].as_str().unwrap().to_string();
+    let id = ls["items"].as_array().unwrap().iter().find(|i| i["title"] == "solid_red.png").unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
     let shown = aigc(["dataset", "show", ds, &id, "--json"]).json();
     let caption = shown["annotations"].as_array().unwrap().iter().find(|a| a["key"] == "caption").unwrap();
     let want = reference()["tiny-captioner"]["captions"][0].as_str().unwrap().to_string();
@@ -157,16 +183,20 @@ fn plugins_score_caption_and_refine_through_the_host() {
 
     // Refinement: with a threshold in the middle of the scores some captions are dropped, and the summary reports
     // the distribution used to choose it.
-    let flagged = with_models(&models, &["clean", ds, "--rule", plugins::CAPTION_REFINE, "--set", "action=flag", "--json"]);
+    let flagged =
+        with_models(&models, &["clean", ds, "--rule", plugins::CAPTION_REFINE, "--set", "action=flag", "--json"]);
     flagged.assert_ok();
     let median = flagged.json()["scores"]["caption-refine"]["median"].as_f64().unwrap();
     let threshold = format!("threshold={median}");
-    let refined = with_models(&models, &["clean", ds, "--rule", plugins::CAPTION_REFINE, "--set", &threshold, "--json"]);
+    let refined =
+        with_models(&models, &["clean", ds, "--rule", plugins::CAPTION_REFINE, "--set", &threshold, "--json"]);
     refined.assert_ok();
     let refined = refined.json();
     assert!(refined["dropped"].as_u64().unwrap() >= 1 && refined["kept"].as_u64().unwrap() >= 1, "{refined}");
     let shown = aigc(["dataset", "show", ds, &id, "--json"]).json();
-    assert!(shown["annotations"].as_array().unwrap().iter().any(|a| a["key"] == "caption-score" && a["score"].is_number()));
+    assert!(
+        shown["annotations"].as_array().unwrap().iter().any(|a| a["key"] == "caption-score" && a["score"].is_number())
+    );
 }
 
 #[test]
@@ -177,7 +207,8 @@ fn missing_models_and_devices_are_clear_errors_before_any_item_is_touched() {
     let out = with_models(&empty, &["clean", ds.to_str().unwrap(), "--rule", plugins::CLIP_RELEVANCE]);
     assert_eq!(out.code, 1);
     assert!(out.stderr.contains("needs model `clip`") && out.stderr.contains("models add"), "{}", out.stderr);
-    let out = with_models(&empty, &["clean", ds.to_str().unwrap(), "--rule", plugins::CLIP_RELEVANCE, "--device", "cuda:7"]);
+    let out =
+        with_models(&empty, &["clean", ds.to_str().unwrap(), "--rule", plugins::CLIP_RELEVANCE, "--device", "cuda:7"]);
     assert_eq!(out.code, 1);
     assert!(out.stderr.contains("--device") && out.stderr.contains("not available"), "{}", out.stderr);
     let stats = aigc(["dataset", "stats", ds.to_str().unwrap(), "--json"]).json();

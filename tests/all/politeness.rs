@@ -10,7 +10,8 @@ use aigc_tests::{Output, aigc, plugins};
 fn run(dir: &std::path::Path, mode: &str, url: &str, extra: &[&str]) -> Output {
     let ds = dir.join("ds");
     let (mode, url) = (format!("mode={mode}"), format!("url={url}"));
-    let mut args = vec!["run", plugins::ADVERSARY, "--dataset", ds.to_str().unwrap(), "--json", "--set", &mode, "--set", &url];
+    let mut args =
+        vec!["run", plugins::ADVERSARY, "--dataset", ds.to_str().unwrap(), "--json", "--set", &mode, "--set", &url];
     args.extend_from_slice(extra);
     aigc(args)
 }
@@ -26,21 +27,32 @@ fn robots_txt_disallow_is_obeyed() {
         _ => Reply::ok("content"),
     });
     let dir = tempfile::tempdir().unwrap();
-    let out = run(dir.path(), "fetch", &server.url("/private/data"), &["--allow-host", &server.authority(), "--delay", "0"]);
+    let out =
+        run(dir.path(), "fetch", &server.url("/private/data"), &["--allow-host", &server.authority(), "--delay", "0"]);
     assert_eq!(out.code, 1);
     let error = out.json()["error"].as_str().unwrap().to_string();
     assert!(error.contains("robots.txt") && error.contains("disallows /private/data"), "{error}");
     assert_eq!(paths(&server), ["/robots.txt"], "only robots.txt was fetched");
 
     // Allowed paths go through, and robots.txt is fetched once per run, not per request.
-    let out = run(dir.path(), "fetch-many", &server.url("/public"), &["--allow-host", &server.authority(), "--delay", "0", "--set", "count=3"]);
+    let out = run(
+        dir.path(),
+        "fetch-many",
+        &server.url("/public"),
+        &["--allow-host", &server.authority(), "--delay", "0", "--set", "count=3"],
+    );
     out.assert_ok();
     let seen = paths(&server);
     assert_eq!(seen.iter().filter(|p| *p == "/robots.txt").count(), 2, "once per run: {seen:?}");
     assert_eq!(seen.iter().filter(|p| p.starts_with("/public")).count(), 3);
 
     // `--robots ignore` is the operator's explicit choice.
-    let out = run(dir.path(), "fetch", &server.url("/private/data"), &["--allow-host", &server.authority(), "--delay", "0", "--robots", "ignore"]);
+    let out = run(
+        dir.path(),
+        "fetch",
+        &server.url("/private/data"),
+        &["--allow-host", &server.authority(), "--delay", "0", "--robots", "ignore"],
+    );
     out.assert_ok();
 }
 
@@ -48,7 +60,12 @@ fn robots_txt_disallow_is_obeyed() {
 fn unreachable_robots_txt_means_disallowed_and_missing_means_allowed() {
     let broken = Server::start(|seen| if seen.path == "/robots.txt" { Reply::status(503) } else { Reply::ok("x") });
     let dir = tempfile::tempdir().unwrap();
-    let out = run(dir.path(), "fetch", &broken.url("/page"), &["--allow-host", &broken.authority(), "--delay", "0", "--retries", "0"]);
+    let out = run(
+        dir.path(),
+        "fetch",
+        &broken.url("/page"),
+        &["--allow-host", &broken.authority(), "--delay", "0", "--retries", "0"],
+    );
     assert_eq!(out.code, 1);
     assert!(out.json()["error"].as_str().unwrap().contains("RFC 9309"), "{}", out.stdout);
     assert_eq!(paths(&broken), ["/robots.txt"]);
@@ -63,7 +80,12 @@ fn unreachable_robots_txt_means_disallowed_and_missing_means_allowed() {
 fn requests_to_one_host_are_spaced_by_the_delay() {
     let server = Server::start(|_| Reply::ok("x"));
     let dir = tempfile::tempdir().unwrap();
-    let out = run(dir.path(), "fetch-many", &server.url("/item"), &["--allow-host", &server.authority(), "--delay", "0.4", "--robots", "ignore", "--set", "count=5"]);
+    let out = run(
+        dir.path(),
+        "fetch-many",
+        &server.url("/item"),
+        &["--allow-host", &server.authority(), "--delay", "0.4", "--robots", "ignore", "--set", "count=5"],
+    );
     out.assert_ok();
     let seen = server.seen();
     assert_eq!(seen.len(), 5);
@@ -76,7 +98,24 @@ fn requests_to_one_host_are_spaced_by_the_delay() {
     // Without a delay and with room per host, the same requests overlap in time.
     let fast = Server::start(|_| Reply::ok("x"));
     let started = std::time::Instant::now();
-    run(dir.path(), "fetch-many", &fast.url("/item"), &["--allow-host", &fast.authority(), "--delay", "0", "--per-host", "5", "--robots", "ignore", "--set", "count=5"]).assert_ok();
+    run(
+        dir.path(),
+        "fetch-many",
+        &fast.url("/item"),
+        &[
+            "--allow-host",
+            &fast.authority(),
+            "--delay",
+            "0",
+            "--per-host",
+            "5",
+            "--robots",
+            "ignore",
+            "--set",
+            "count=5",
+        ],
+    )
+    .assert_ok();
     assert!(started.elapsed() < Duration::from_secs(2));
 }
 
@@ -92,7 +131,12 @@ fn retry_after_on_429_holds_the_next_request_back() {
         }
     });
     let dir = tempfile::tempdir().unwrap();
-    let out = run(dir.path(), "fetch", &server.url("/busy"), &["--allow-host", &server.authority(), "--delay", "0", "--robots", "ignore"]);
+    let out = run(
+        dir.path(),
+        "fetch",
+        &server.url("/busy"),
+        &["--allow-host", &server.authority(), "--delay", "0", "--robots", "ignore"],
+    );
     out.assert_ok();
     assert_eq!(out.json()["retries"], 1);
     assert!(out.stderr.contains("HTTP 200") && out.stderr.contains("finally"), "{}", out.stderr);
@@ -105,7 +149,12 @@ fn retry_after_on_429_holds_the_next_request_back() {
 fn server_errors_are_retried_a_bounded_number_of_times() {
     let server = Server::start(|_| Reply::status(503));
     let dir = tempfile::tempdir().unwrap();
-    let out = run(dir.path(), "fetch", &server.url("/down"), &["--allow-host", &server.authority(), "--delay", "0", "--robots", "ignore", "--retries", "2"]);
+    let out = run(
+        dir.path(),
+        "fetch",
+        &server.url("/down"),
+        &["--allow-host", &server.authority(), "--delay", "0", "--robots", "ignore", "--retries", "2"],
+    );
     // The plugin gets the last 503 after 1 + 2 attempts (backoff 1 s, then 2 s).
     out.assert_ok();
     assert!(out.stderr.contains("HTTP 503"), "{}", out.stderr);
@@ -154,7 +203,16 @@ fn the_operators_policy_file_overrides_grants() {
     let dir = tempfile::tempdir().unwrap();
     let policy = dir.path().join("policy.toml");
     std::fs::write(&policy, "[network]\ndeny = [\"127.0.0.1\"]\n").unwrap();
-    let flags = ["--allow-host", &server.authority(), "--delay", "0", "--robots", "ignore", "--policy", policy.to_str().unwrap()];
+    let flags = [
+        "--allow-host",
+        &server.authority(),
+        "--delay",
+        "0",
+        "--robots",
+        "ignore",
+        "--policy",
+        policy.to_str().unwrap(),
+    ];
     let out = run(dir.path(), "fetch", &server.url("/x"), &flags);
     assert_eq!(out.code, 1);
     assert!(out.json()["error"].as_str().unwrap().contains("policy file denies"), "{}", out.stdout);
@@ -181,7 +239,12 @@ fn compressed_responses_are_decoded() {
         if accepts { Reply::ok(body.clone()).with("content-encoding", "gzip") } else { Reply::ok("plain") }
     });
     let dir = tempfile::tempdir().unwrap();
-    let out = run(dir.path(), "fetch", &server.url("/z"), &["--allow-host", &server.authority(), "--delay", "0", "--robots", "ignore"]);
+    let out = run(
+        dir.path(),
+        "fetch",
+        &server.url("/z"),
+        &["--allow-host", &server.authority(), "--delay", "0", "--robots", "ignore"],
+    );
     out.assert_ok();
     assert!(out.stderr.contains("decompressed by the host"), "{}", out.stderr);
     assert!(server.seen()[0].header("accept-encoding").unwrap_or_default().contains("br"));

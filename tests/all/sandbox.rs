@@ -125,10 +125,20 @@ fn no_environment_files_or_sockets_reach_the_plugin() {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let target = format!("url={}", listener.local_addr().unwrap());
     let dir = tempfile::tempdir().unwrap();
-    let out = aigc_tests::command(["run", plugins::ADVERSARY, "--dataset", dir.path().join("ds").to_str().unwrap(), "--json", "--set", "mode=escape", "--set", &target])
-        .env("AIGC_SECRET_IN_ENV", "must-not-leak")
-        .output()
-        .unwrap();
+    let out = aigc_tests::command([
+        "run",
+        plugins::ADVERSARY,
+        "--dataset",
+        dir.path().join("ds").to_str().unwrap(),
+        "--json",
+        "--set",
+        "mode=escape",
+        "--set",
+        &target,
+    ])
+    .env("AIGC_SECRET_IN_ENV", "must-not-leak")
+    .output()
+    .unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "the plugin reached something: {stderr}");
     assert!(stderr.contains("no ambient authority"), "{stderr}");

@@ -14,8 +14,8 @@ use std::cell::{Cell, RefCell};
 use std::io::{Read, Write};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
-use std::sync::mpsc;
 use std::sync::Once;
+use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use aigc_host::fuzzing::Target;
@@ -344,7 +344,10 @@ fn install_panic_hook() {
                     .unwrap_or_else(|| "(a non-text panic)".into());
                 // In a child run the parent reads these to tell which panic ended the process (if one did).
                 if std::env::var_os("AIGC_FUZZ_VERBOSE").is_some() {
-                    let at = info.location().map(|l| format!("{}:{}:{}", l.file(), l.line(), l.column())).unwrap_or_default();
+                    let at = info
+                        .location()
+                        .map(|l| format!("{}:{}:{}", l.file(), l.line(), l.column()))
+                        .unwrap_or_default();
                     let execution = EXECUTIONS.load(std::sync::atomic::Ordering::Relaxed);
                     eprintln!("fuzz execution {execution}: panicked at {at}:\n{message}");
                 }

@@ -17,7 +17,14 @@ pub struct RawEntry {
 
 impl RawEntry {
     pub fn file(name: &str, data: &[u8]) -> Self {
-        Self { name: name.as_bytes().to_vec(), data: data.to_vec(), utf8_flag: true, encrypted: false, unix_mode: 0o100644, declared_size: None }
+        Self {
+            name: name.as_bytes().to_vec(),
+            data: data.to_vec(),
+            utf8_flag: true,
+            encrypted: false,
+            unix_mode: 0o100644,
+            declared_size: None,
+        }
     }
 }
 

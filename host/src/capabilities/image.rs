@@ -140,8 +140,10 @@ impl Host for HostState {
 
     async fn measure(&mut self, image: Vec<u8>) -> wasmtime::Result<Result<Facts, Error>> {
         let what = format!("an image of {} bytes", image.len());
-        self.host_work(what, move |work| image::facts_metered(&image, work).map(|f| Facts::from(&f)).map_err(Error::from))
-            .await
+        self.host_work(what, move |work| {
+            image::facts_metered(&image, work).map(|f| Facts::from(&f)).map_err(Error::from)
+        })
+        .await
     }
 
     async fn resize(

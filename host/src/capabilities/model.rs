@@ -58,14 +58,22 @@ impl From<InputError> for Error {
 impl HostState {
     /// Decodes, resizes and normalises images for `model` as metered host work, off the async workers (in
     /// parallel across callers).
-    async fn pixels(&mut self, model: &Arc<LoadedModel>, images: Vec<Vec<u8>>) -> wasmtime::Result<Result<tch::Tensor, Error>> {
+    async fn pixels(
+        &mut self,
+        model: &Arc<LoadedModel>,
+        images: Vec<Vec<u8>>,
+    ) -> wasmtime::Result<Result<tch::Tensor, Error>> {
         let model = Arc::clone(model);
         let what = format!("{} image(s) for model `{}`", images.len(), model.registered.name);
         self.host_work(what, move |work| model.preprocess_metered(&images, work).map_err(Error::from)).await
     }
 
     /// Token ids for `model` as metered host work.
-    async fn tokens(&mut self, model: &Arc<LoadedModel>, texts: Vec<String>) -> wasmtime::Result<Result<tch::Tensor, Error>> {
+    async fn tokens(
+        &mut self,
+        model: &Arc<LoadedModel>,
+        texts: Vec<String>,
+    ) -> wasmtime::Result<Result<tch::Tensor, Error>> {
         let model = Arc::clone(model);
         let what = format!("{} text(s) for model `{}`", texts.len(), model.registered.name);
         self.host_work(what, move |work| model.tokenize_metered(&texts, work).map_err(Error::from)).await
@@ -77,7 +85,11 @@ fn cosine(a: &[f32], b: &[f32]) -> f32 {
 }
 
 impl HostState {
-    async fn embed_images_inner(&mut self, model: &str, images: Vec<Vec<u8>>) -> wasmtime::Result<Result<Vec<Vec<f32>>, Error>> {
+    async fn embed_images_inner(
+        &mut self,
+        model: &str,
+        images: Vec<Vec<u8>>,
+    ) -> wasmtime::Result<Result<Vec<Vec<f32>>, Error>> {
         if let Some(e) = too_many(images.len()) {
             return Ok(Err(e));
         }
@@ -92,7 +104,11 @@ impl HostState {
         Ok(self.timed(async { model.embed_images(pixels).await.map_err(Error::Other) }).await)
     }
 
-    async fn embed_texts_inner(&mut self, model: &str, texts: Vec<String>) -> wasmtime::Result<Result<Vec<Vec<f32>>, Error>> {
+    async fn embed_texts_inner(
+        &mut self,
+        model: &str,
+        texts: Vec<String>,
+    ) -> wasmtime::Result<Result<Vec<Vec<f32>>, Error>> {
         if let Some(e) = too_many(texts.len()) {
             return Ok(Err(e));
         }
@@ -107,7 +123,12 @@ impl HostState {
         Ok(self.timed(async { model.embed_texts(tokens).await.map_err(Error::Other) }).await)
     }
 
-    async fn similarities(&mut self, model: &str, image: Vec<u8>, texts: Vec<String>) -> wasmtime::Result<Result<(Vec<f32>, f64), Error>> {
+    async fn similarities(
+        &mut self,
+        model: &str,
+        image: Vec<u8>,
+        texts: Vec<String>,
+    ) -> wasmtime::Result<Result<(Vec<f32>, f64), Error>> {
         let scale = match self.models().and_then(|m| m.model(model)) {
             Ok(m) => m.logit_scale(),
             Err(e) => return Ok(Err(e)),
@@ -127,7 +148,12 @@ impl HostState {
     }
 
     /// A classifier model: the softmax probability of each asked-for label among all of the model's labels.
-    async fn classify_fixed(&mut self, model: Arc<LoadedModel>, image: Vec<u8>, labels: Vec<String>) -> wasmtime::Result<Result<Vec<f32>, Error>> {
+    async fn classify_fixed(
+        &mut self,
+        model: Arc<LoadedModel>,
+        image: Vec<u8>,
+        labels: Vec<String>,
+    ) -> wasmtime::Result<Result<Vec<f32>, Error>> {
         let indices = match model.label_indices(&labels) {
             Ok(i) => i,
             Err(e) => return Ok(Err(Error::Invalid(e))),
@@ -146,19 +172,37 @@ impl HostState {
 }
 
 impl Host for HostState {
-    async fn embed_images(&mut self, model: String, images: Vec<Vec<u8>>) -> wasmtime::Result<Result<Vec<Vec<f32>>, Error>> {
+    async fn embed_images(
+        &mut self,
+        model: String,
+        images: Vec<Vec<u8>>,
+    ) -> wasmtime::Result<Result<Vec<Vec<f32>>, Error>> {
         self.embed_images_inner(&model, images).await
     }
 
-    async fn embed_texts(&mut self, model: String, texts: Vec<String>) -> wasmtime::Result<Result<Vec<Vec<f32>>, Error>> {
+    async fn embed_texts(
+        &mut self,
+        model: String,
+        texts: Vec<String>,
+    ) -> wasmtime::Result<Result<Vec<Vec<f32>>, Error>> {
         self.embed_texts_inner(&model, texts).await
     }
 
-    async fn similarity(&mut self, model: String, image: Vec<u8>, texts: Vec<String>) -> wasmtime::Result<Result<Vec<f32>, Error>> {
+    async fn similarity(
+        &mut self,
+        model: String,
+        image: Vec<u8>,
+        texts: Vec<String>,
+    ) -> wasmtime::Result<Result<Vec<f32>, Error>> {
         Ok(self.similarities(&model, image, texts).await?.map(|(s, _)| s))
     }
 
-    async fn classify(&mut self, model: String, image: Vec<u8>, labels: Vec<String>) -> wasmtime::Result<Result<Vec<f32>, Error>> {
+    async fn classify(
+        &mut self,
+        model: String,
+        image: Vec<u8>,
+        labels: Vec<String>,
+    ) -> wasmtime::Result<Result<Vec<f32>, Error>> {
         if let Ok(loaded) = self.models().and_then(|m| m.model(&model))
             && loaded.has_fixed_labels()
         {

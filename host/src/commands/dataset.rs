@@ -119,7 +119,8 @@ pub fn show(dir: &Path, id: &str, json: bool) -> anyhow::Result<ExitCode> {
         .find(|l| l.item.id == id)
         .with_context(|| format!("`{}` has no item `{id}`; `aigc-host dataset ls` lists the ids", dir.display()))?;
     let annotations = dataset.annotations(id, None)?;
-    let shown = Shown { item: &listing.item, status: &listing.status, verdicts: &listing.verdicts, annotations: &annotations };
+    let shown =
+        Shown { item: &listing.item, status: &listing.status, verdicts: &listing.verdicts, annotations: &annotations };
     if json {
         super::print_json(&shown)?;
     } else {
@@ -152,9 +153,9 @@ pub fn show(dir: &Path, id: &str, json: bool) -> anyhow::Result<ExitCode> {
 
 pub fn cat(dir: &Path, id: &str, file: &str, out: Option<&Path>) -> anyhow::Result<ExitCode> {
     let dataset = Dataset::open(dir)?;
-    let bytes = dataset
-        .read_file(id, file)?
-        .with_context(|| format!("item `{id}` has no file `{file}`; `aigc-host dataset show DIR {id}` lists its files"))?;
+    let bytes = dataset.read_file(id, file)?.with_context(|| {
+        format!("item `{id}` has no file `{file}`; `aigc-host dataset show DIR {id}` lists its files")
+    })?;
     match out {
         Some(path) => std::fs::write(path, &bytes).with_context(|| format!("cannot write `{}`", path.display()))?,
         None => std::io::Write::write_all(&mut std::io::stdout().lock(), &bytes)?,
@@ -327,9 +328,9 @@ pub fn import(
 pub fn export(args: &crate::cli::ExportArgs, quiet: bool) -> anyhow::Result<ExitCode> {
     let mut category_map = Vec::new();
     for pair in &args.category_map {
-        let (from, to) = pair
-            .split_once('=')
-            .with_context(|| format!("--category-map `{pair}` is not FROM=TO (e.g. --category-map cars=collectibles)"))?;
+        let (from, to) = pair.split_once('=').with_context(|| {
+            format!("--category-map `{pair}` is not FROM=TO (e.g. --category-map cars=collectibles)")
+        })?;
         category_map.push((from.to_string(), to.to_string()));
     }
     let options = crate::export::Options {

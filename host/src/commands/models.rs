@@ -19,7 +19,13 @@ pub fn models(command: ModelsCommand) -> anyhow::Result<ExitCode> {
                 println!("no models in {}; add one with `aigc-host models add FOLDER`", registry.dir().display());
             } else {
                 for m in models {
-                    println!("{:<24} {:<10} {}px  {}", m.name, format!("{:?}", m.spec.task).to_lowercase(), m.spec.image_size, m.spec.source);
+                    println!(
+                        "{:<24} {:<10} {}px  {}",
+                        m.name,
+                        format!("{:?}", m.spec.task).to_lowercase(),
+                        m.spec.image_size,
+                        m.spec.source
+                    );
                 }
             }
         }

@@ -79,7 +79,9 @@ pub async fn run(args: RunArgs, quiet: bool) -> anyhow::Result<ExitCode> {
             let recorder = args.record.as_deref().map(Recorder::create).transpose()?;
             let options = settings::live_options(&args.politeness, &args.dataset)?;
             if options.contact.is_none() {
-                tracing::info!("tip: `--contact EMAIL` (or AIGC_HOST_CONTACT) lets site owners reach you instead of blocking you");
+                tracing::info!(
+                    "tip: `--contact EMAIL` (or AIGC_HOST_CONTACT) lets site owners reach you instead of blocking you"
+                );
             }
             HttpClient::live(&label, grants, secrets, http_limits, recorder, options)?
         }

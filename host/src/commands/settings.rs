@@ -124,10 +124,8 @@ pub fn limits(args: &LimitArgs) -> anyhow::Result<Limits> {
     }
     crate::budget::configure_memory(args.host_memory << 20);
     let host_work = seconds("--host-work", args.host_work)?;
-    let work = WorkLimits {
-        plugin_work: u64::try_from(host_work.as_nanos()).unwrap_or(u64::MAX),
-        ..WorkLimits::default()
-    };
+    let work =
+        WorkLimits { plugin_work: u64::try_from(host_work.as_nanos()).unwrap_or(u64::MAX), ..WorkLimits::default() };
     Ok(Limits {
         memory: usize::try_from(args.memory_limit << 20).context("--memory-limit too large")?,
         cpu: seconds("--cpu-limit", args.cpu_limit)?,
@@ -179,7 +177,10 @@ pub fn plugin_ref(plugin: &PluginFile) -> crate::store::PluginRef {
 }
 
 /// The politeness flags as the HTTP client takes them. The cache lives in the dataset (`http-cache/`).
-pub fn live_options(args: &crate::cli::PolitenessArgs, dataset: &std::path::Path) -> anyhow::Result<crate::net::LiveOptions> {
+pub fn live_options(
+    args: &crate::cli::PolitenessArgs,
+    dataset: &std::path::Path,
+) -> anyhow::Result<crate::net::LiveOptions> {
     if !(args.delay.is_finite() && args.delay >= 0.0 && args.delay <= 3600.0) {
         bail!("`--delay` must be between 0 and 3600 seconds");
     }
@@ -193,7 +194,8 @@ pub fn live_options(args: &crate::cli::PolitenessArgs, dataset: &std::path::Path
         },
         obey_robots: args.robots == crate::cli::RobotsMode::Obey,
         retries: args.retries.min(10),
-        cache: (args.cache == crate::cli::CacheMode::On).then(|| crate::net::cache::HttpCache::new(&dataset.join("http-cache"))),
+        cache: (args.cache == crate::cli::CacheMode::On)
+            .then(|| crate::net::cache::HttpCache::new(&dataset.join("http-cache"))),
         contact: args.contact.clone(),
     })
 }

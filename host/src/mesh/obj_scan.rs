@@ -166,10 +166,13 @@ mod tests {
             text.extend_from_slice(format!("f 1/{} 1/{} 1/{}\n", i + 1, i + 1, i + 1).as_bytes());
         }
         let mut asked = Vec::new();
-        assert_eq!(unique_vertices(&text, |n| {
-            asked.push(n);
-            Ok::<_, ()>(())
-        }), Ok(70_000));
+        assert_eq!(
+            unique_vertices(&text, |n| {
+                asked.push(n);
+                Ok::<_, ()>(())
+            }),
+            Ok(70_000)
+        );
         assert_eq!(asked, [SET_BLOCK, SET_BLOCK]);
         assert_eq!(unique_vertices(&text, |n| if n > 1000 { Err(n) } else { Ok(()) }), Err(SET_BLOCK));
     }

@@ -56,7 +56,9 @@ enum Work {
 impl Work {
     fn rows(&self) -> i64 {
         match self {
-            Work::Images(t) | Work::Texts(t) | Work::Captions(t) | Work::Labels(t) => t.size().first().copied().unwrap_or(0),
+            Work::Images(t) | Work::Texts(t) | Work::Captions(t) | Work::Labels(t) => {
+                t.size().first().copied().unwrap_or(0)
+            }
         }
     }
     fn kind(&self) -> u8 {
@@ -131,7 +133,9 @@ impl ModelEngine {
 fn load(registered: Registered, device: Device, callers: usize) -> Result<LoadedModel, ModelError> {
     let invalid = |reason: String| ModelError::Invalid { path: registered.dir.clone(), reason };
     let tokenizer = match registered.tokenizer() {
-        Some(path) => Some(tokenizers::Tokenizer::from_file(path).map_err(|e| invalid(format!("cannot load the tokenizer: {e}")))?),
+        Some(path) => Some(
+            tokenizers::Tokenizer::from_file(path).map_err(|e| invalid(format!("cannot load the tokenizer: {e}")))?,
+        ),
         None => None,
     };
     let module = tch::CModule::load_on_device(registered.weights(), device)
@@ -149,7 +153,13 @@ fn load(registered: Registered, device: Device, callers: usize) -> Result<Loaded
 }
 
 /// The worker: batch what arrives within the window, run it, answer each caller with its rows.
-fn serve(module: tch::CModule, device: Device, jobs: std::sync::mpsc::Receiver<Job>, stats: &BatchStats, callers: usize) {
+fn serve(
+    module: tch::CModule,
+    device: Device,
+    jobs: std::sync::mpsc::Receiver<Job>,
+    stats: &BatchStats,
+    callers: usize,
+) {
     let _guard = tch::no_grad_guard();
     while let Ok(first) = jobs.recv() {
         let mut batch = vec![first];
@@ -183,10 +193,22 @@ fn serve(module: tch::CModule, device: Device, jobs: std::sync::mpsc::Receiver<J
 fn run_group(module: &tch::CModule, device: Device, group: Vec<Job>, stats: &BatchStats) {
     let sizes: Vec<i64> = group.iter().map(|j| j.work.rows()).collect();
     let (method, inputs): (&str, Vec<&Tensor>) = match &group[0].work {
-        Work::Images(_) => ("encode_image", group.iter().filter_map(|j| if let Work::Images(t) = &j.work { Some(t) } else { None }).collect()),
-        Work::Texts(_) => ("encode_text", group.iter().filter_map(|j| if let Work::Texts(t) = &j.work { Some(t) } else { None }).collect()),
-        Work::Captions(_) => ("caption", group.iter().filter_map(|j| if let Work::Captions(t) = &j.work { Some(t) } else { None }).collect()),
-        Work::Labels(_) => ("classify", group.iter().filter_map(|j| if let Work::Labels(t) = &j.work { Some(t) } else { None }).collect()),
+        Work::Images(_) => (
+            "encode_image",
+            group.iter().filter_map(|j| if let Work::Images(t) = &j.work { Some(t) } else { None }).collect(),
+        ),
+        Work::Texts(_) => (
+            "encode_text",
+            group.iter().filter_map(|j| if let Work::Texts(t) = &j.work { Some(t) } else { None }).collect(),
+        ),
+        Work::Captions(_) => (
+            "caption",
+            group.iter().filter_map(|j| if let Work::Captions(t) = &j.work { Some(t) } else { None }).collect(),
+        ),
+        Work::Labels(_) => (
+            "classify",
+            group.iter().filter_map(|j| if let Work::Labels(t) = &j.work { Some(t) } else { None }).collect(),
+        ),
     };
     let result = Tensor::f_cat(&inputs, 0)
         .and_then(|x| x.f_to_device(device))
@@ -217,7 +239,10 @@ impl LoadedModel {
         if self.registered.spec.task == task {
             Ok(())
         } else {
-            Err(format!("model `{}` is a {:?} model and cannot {what}", self.registered.name, self.registered.spec.task))
+            Err(format!(
+                "model `{}` is a {:?} model and cannot {what}",
+                self.registered.name, self.registered.spec.task
+            ))
         }
     }
 
@@ -239,10 +264,11 @@ impl LoadedModel {
         let spec = &self.registered.spec;
         let mut tensors = Vec::with_capacity(images.len());
         for (i, bytes) in images.iter().enumerate() {
-            let tensor = preprocess::image_tensor(bytes, spec.image_size, &spec.mean, &spec.std, work).map_err(|e| match e {
-                InputError::Invalid(m) => InputError::Invalid(format!("image {i}: {m}")),
-                InputError::Limit(m) => InputError::Limit(format!("image {i}: {m}")),
-            })?;
+            let tensor =
+                preprocess::image_tensor(bytes, spec.image_size, &spec.mean, &spec.std, work).map_err(|e| match e {
+                    InputError::Invalid(m) => InputError::Invalid(format!("image {i}: {m}")),
+                    InputError::Limit(m) => InputError::Limit(format!("image {i}: {m}")),
+                })?;
             tensors.push(tensor);
             work.check()?;
         }
@@ -250,7 +276,9 @@ impl LoadedModel {
     }
 
     fn tokenizer(&self) -> Result<&tokenizers::Tokenizer, String> {
-        self.tokenizer.as_ref().ok_or_else(|| format!("model `{}` has no tokenizer: it takes no text", self.registered.name))
+        self.tokenizer
+            .as_ref()
+            .ok_or_else(|| format!("model `{}` has no tokenizer: it takes no text", self.registered.name))
     }
 
     /// Token ids, padded or cut to the model's context length, as `[N, L]` int64, under a meter of its own.
@@ -269,7 +297,8 @@ impl LoadedModel {
         let mut rows = Vec::with_capacity(texts.len() * spec.context_length);
         for text in texts {
             let text = preprocess::bounded_text(text, bound);
-            let row = preprocess::token_row(tokenizer, text, spec.context_length, spec.pad_id).map_err(InputError::Invalid)?;
+            let row = preprocess::token_row(tokenizer, text, spec.context_length, spec.pad_id)
+                .map_err(InputError::Invalid)?;
             rows.extend(row);
         }
         Tensor::f_from_slice(&rows)
@@ -290,7 +319,11 @@ impl LoadedModel {
     }
 
     /// Raw (not normalised) outputs of the two encoders, for parity checks against Python.
-    pub async fn raw(&self, pixels: Option<Tensor>, tokens: Option<Tensor>) -> Result<(Vec<Vec<f32>>, Vec<Vec<f32>>), String> {
+    pub async fn raw(
+        &self,
+        pixels: Option<Tensor>,
+        tokens: Option<Tensor>,
+    ) -> Result<(Vec<Vec<f32>>, Vec<Vec<f32>>), String> {
         let images = match pixels {
             Some(p) => rows_of(&self.submit(Work::Images(p)).await?)?,
             None => Vec::new(),
@@ -312,11 +345,13 @@ impl LoadedModel {
         self.require(Task::Captioner, "caption")?;
         let tokenizer = self.tokenizer()?;
         let ids = self.submit(Work::Captions(pixels)).await?;
-        let ids: Vec<Vec<i64>> = Vec::<Vec<i64>>::try_from(ids.f_to_kind(Kind::Int64).map_err(|e| e.to_string())?).map_err(|e| e.to_string())?;
+        let ids: Vec<Vec<i64>> = Vec::<Vec<i64>>::try_from(ids.f_to_kind(Kind::Int64).map_err(|e| e.to_string())?)
+            .map_err(|e| e.to_string())?;
         let pad = i64::from(self.registered.spec.pad_id);
         ids.into_iter()
             .map(|row| {
-                let row: Vec<u32> = row.into_iter().filter(|&i| i != pad && i >= 0).filter_map(|i| u32::try_from(i).ok()).collect();
+                let row: Vec<u32> =
+                    row.into_iter().filter(|&i| i != pad && i >= 0).filter_map(|i| u32::try_from(i).ok()).collect();
                 tokenizer.decode(&row, true).map_err(|e| e.to_string())
             })
             .collect()
@@ -331,7 +366,11 @@ impl LoadedModel {
         let logits = self.submit(Work::Labels(pixels)).await?;
         let want = self.registered.spec.labels.len() as i64;
         if logits.size().get(1).copied() != Some(want) {
-            return Err(format!("model `{}` gave logits of shape {:?}, but model.json lists {want} labels", self.registered.name, logits.size()));
+            return Err(format!(
+                "model `{}` gave logits of shape {:?}, but model.json lists {want} labels",
+                self.registered.name,
+                logits.size()
+            ));
         }
         rows_of(&logits.f_softmax(1, Kind::Float).map_err(|e| e.to_string())?)
     }
@@ -343,7 +382,11 @@ impl LoadedModel {
             .iter()
             .map(|label| {
                 known.iter().position(|k| k == label).ok_or_else(|| {
-                    format!("model `{}` has no label `{label}`; its labels are: {}", self.registered.name, known.join(", "))
+                    format!(
+                        "model `{}` has no label `{label}`; its labels are: {}",
+                        self.registered.name,
+                        known.join(", ")
+                    )
                 })
             })
             .collect()

@@ -55,7 +55,8 @@ pub fn image_tensor(
     std: &[f64; 3],
     work: &mut Work,
 ) -> Result<Tensor, InputError> {
-    let side = u32::try_from(size).map_err(|_| InputError::Invalid(format!("model input size {size} is not usable")))?;
+    let side =
+        u32::try_from(size).map_err(|_| InputError::Invalid(format!("model input size {size} is not usable")))?;
     let (header, decoder) = raster::open(bytes)?;
     work.charge(header.decode())?;
     let outputs = 3 * u64::from(side) * u64::from(side);
@@ -207,7 +208,9 @@ mod tests {
     fn resampling_from_pixels_gives_the_full_size_tensor_pipelines_numbers() {
         let mut n = noise(7);
         let images = [
-            DynamicImage::ImageRgba8(ImageBuffer::from_fn(301, 157, |x, y| Rgba([n(x, y), n(y, x), n(x + 1, y), n(x, y + 3)]))),
+            DynamicImage::ImageRgba8(ImageBuffer::from_fn(301, 157, |x, y| {
+                Rgba([n(x, y), n(y, x), n(x + 1, y), n(x, y + 3)])
+            })),
             DynamicImage::ImageRgb8(ImageBuffer::from_fn(40, 640, |x, y| Rgb([n(x, y), n(y, x), n(x + 2, y)]))),
             DynamicImage::ImageLumaA8(ImageBuffer::from_fn(17, 13, |x, y| LumaA([n(x, y), n(y, x)]))),
             DynamicImage::ImageLuma16(ImageBuffer::from_fn(500, 333, |x, y| Luma([u16::from(n(x, y)) * 257 + 3]))),
@@ -231,12 +234,12 @@ mod tests {
     /// A byte-level BPE tokenizer trained here on `corpus`, with CLIP's lower-casing and start and end tokens:
     /// the kind of tokenizer real CLIP models ship (the committed tiny models' tokenizers are word-level).
     fn bpe(corpus: &[&str]) -> tokenizers::Tokenizer {
+        use tokenizers::AddedToken;
         use tokenizers::models::TrainerWrapper;
         use tokenizers::models::bpe::{BPE, BpeTrainerBuilder};
         use tokenizers::normalizers::Lowercase;
         use tokenizers::pre_tokenizers::byte_level::ByteLevel;
         use tokenizers::processors::template::TemplateProcessing;
-        use tokenizers::AddedToken;
         let mut tokenizer = tokenizers::Tokenizer::new(BPE::default());
         tokenizer.with_normalizer(Some(Lowercase));
         tokenizer.with_pre_tokenizer(Some(ByteLevel::default()));
@@ -301,7 +304,10 @@ mod tests {
     /// Peak resident memory of this process so far, KiB (Linux `VmHWM`).
     fn peak_rss_kib() -> u64 {
         let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-        status.lines().find_map(|l| l.strip_prefix("VmHWM:")?.trim().strip_suffix("kB")?.trim().parse().ok()).unwrap_or(0)
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix("VmHWM:")?.trim().strip_suffix("kB")?.trim().parse().ok())
+            .unwrap_or(0)
     }
 
     /// The old and new paths on the inputs, timed with their peak-RSS growth: run alone, new first.
@@ -313,11 +319,19 @@ mod tests {
         let base = peak_rss_kib();
         let started = Instant::now();
         let _ = std::hint::black_box(resample_on_white(&photo, 224));
-        println!("64 MP to 224 px, new: {:.2} s, +{} MiB", started.elapsed().as_secs_f64(), (peak_rss_kib() - base) / 1024);
+        println!(
+            "64 MP to 224 px, new: {:.2} s, +{} MiB",
+            started.elapsed().as_secs_f64(),
+            (peak_rss_kib() - base) / 1024
+        );
         let base = peak_rss_kib();
         let started = Instant::now();
         let _ = std::hint::black_box(full_size(&photo, 224));
-        println!("64 MP to 224 px, old: {:.2} s, +{} MiB", started.elapsed().as_secs_f64(), (peak_rss_kib() - base) / 1024);
+        println!(
+            "64 MP to 224 px, old: {:.2} s, +{} MiB",
+            started.elapsed().as_secs_f64(),
+            (peak_rss_kib() - base) / 1024
+        );
 
         let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../models/tiny/tiny-clip/tokenizer.json");
         let tokenizer = tokenizers::Tokenizer::from_file(path).unwrap();

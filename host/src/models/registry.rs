@@ -90,7 +90,9 @@ fn seventy_seven() -> usize {
 /// Why a model cannot be used.
 #[derive(Debug, thiserror::Error)]
 pub enum ModelError {
-    #[error("no model `{name}` is registered in `{dir}`; see `aigc-host models list`, or add one with `aigc-host models add FOLDER`")]
+    #[error(
+        "no model `{name}` is registered in `{dir}`; see `aigc-host models list`, or add one with `aigc-host models add FOLDER`"
+    )]
     NotRegistered { name: String, dir: PathBuf },
     #[error("model folder `{path}`: {reason}")]
     Invalid { path: PathBuf, reason: String },

@@ -186,7 +186,9 @@ impl HttpCache {
     pub fn refresh(&self, url: &str, variant: &Variant, entry: Entry, not_modified: &Response) -> Response {
         let mut response = entry.response;
         for (name, value) in &not_modified.headers {
-            if ["cache-control", "expires", "etag", "last-modified", "date"].contains(&name.to_ascii_lowercase().as_str()) {
+            if ["cache-control", "expires", "etag", "last-modified", "date"]
+                .contains(&name.to_ascii_lowercase().as_str())
+            {
                 response.headers.retain(|(n, _)| !n.eq_ignore_ascii_case(name));
                 response.headers.push((name.clone(), value.clone()));
             }
@@ -275,9 +277,7 @@ mod tests {
     fn authenticated_entries_are_private_to_their_credential() {
         let dir = tempfile::tempdir().unwrap();
         let cache = HttpCache::new(&dir.path().join("cache"));
-        let secret = |value: &str| {
-            Secret::new("token", "Authorization", "Bearer ", value, Vec::new()).unwrap()
-        };
+        let secret = |value: &str| Secret::new("token", "Authorization", "Bearer ", value, Vec::new()).unwrap();
         let right = [secret("right-value-1")];
         let wrong = [secret("wrong-value-2")];
         let mut with = Credentials::default();

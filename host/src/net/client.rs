@@ -215,7 +215,7 @@ impl HttpClient {
         recorder: Option<Recorder>,
     ) -> Result<Self, NetError> {
         let user_agent = HeaderValue::from_str(&format!("aigc-host/{} (plugin {plugin})", env!("CARGO_PKG_VERSION")))
-        .unwrap_or_else(|_| HeaderValue::from_static("aigc-host"));
+            .unwrap_or_else(|_| HeaderValue::from_static("aigc-host"));
         let redactor = Redactor::new(&secrets).map_err(|e| NetError::Other(e.to_string()))?;
         Ok(Self {
             mode,
@@ -548,7 +548,9 @@ fn refuse_noai(response: &Response) -> Result<(), NetError> {
         .any(|(n, v)| n.eq_ignore_ascii_case("content-type") && v.trim().to_ascii_lowercase().starts_with("image/"));
     let forbids = response.headers.iter().filter(|(n, _)| n.eq_ignore_ascii_case("x-robots-tag")).any(|(_, v)| {
         // Directives may be comma-separated and prefixed with a user agent ("otherbot: noai").
-        v.split(',').map(|d| d.rsplit(':').next().unwrap_or(d).trim().to_ascii_lowercase()).any(|d| d == "noai" || d == "noimageai")
+        v.split(',')
+            .map(|d| d.rsplit(':').next().unwrap_or(d).trim().to_ascii_lowercase())
+            .any(|d| d == "noai" || d == "noimageai")
     });
     if is_image && forbids {
         Err(NetError::Denied(format!(

@@ -61,7 +61,9 @@ impl Rules {
     /// The `Crawl-delay` the site asks for, if any.
     pub fn crawl_delay(&self) -> Option<Duration> {
         match self {
-            Self::Parsed(robot) => robot.delay.filter(|d| d.is_finite() && *d > 0.0).map(|d| Duration::from_secs_f32(d.min(60.0))),
+            Self::Parsed(robot) => {
+                robot.delay.filter(|d| d.is_finite() && *d > 0.0).map(|d| Duration::from_secs_f32(d.min(60.0)))
+            }
             _ => None,
         }
     }

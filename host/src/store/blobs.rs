@@ -155,7 +155,8 @@ impl Blobs {
         if fs::metadata(&dest).is_ok_and(|m| m.len() == data.len() as u64) {
             return Ok(());
         }
-        let mut tmp = tempfile::NamedTempFile::new_in(self.dir.join(TMP_DIR)).map_err(io_err("creating a temp file for"))?;
+        let mut tmp =
+            tempfile::NamedTempFile::new_in(self.dir.join(TMP_DIR)).map_err(io_err("creating a temp file for"))?;
         tmp.write_all(data).map_err(io_err("writing"))?;
         tmp.as_file().sync_all().map_err(io_err("syncing"))?;
         match fs::create_dir(&shard) {

@@ -214,9 +214,13 @@ fn verdicts_in_one_batch_are_all_stored_or_none() {
     assert_eq!(of(&b).verdicts, vec![verdict("blur", true)]);
 
     // One bad row (an unknown item, a non-finite score) and nothing of the batch is written.
-    let missing = vec![(b.clone(), verdict("nsfw", false), None), ("ffffffffffffffff".into(), verdict("r", true), None)];
+    let missing =
+        vec![(b.clone(), verdict("nsfw", false), None), ("ffffffffffffffff".into(), verdict("r", true), None)];
     assert!(invalid_message(ds.put_verdicts(&missing)).contains("no item `ffffffffffffffff`"));
-    let nan = vec![(b.clone(), verdict("nsfw", false), None), (b.clone(), Verdict { score: Some(f64::NAN), ..verdict("x", true) }, None)];
+    let nan = vec![
+        (b.clone(), verdict("nsfw", false), None),
+        (b.clone(), Verdict { score: Some(f64::NAN), ..verdict("x", true) }, None),
+    ];
     assert!(invalid_message(ds.put_verdicts(&nan)).contains("non-finite"));
     let listings = ds.listings().unwrap();
     assert_eq!(listings.iter().find(|l| l.item.id == b).unwrap().verdicts, vec![verdict("blur", true)]);

@@ -278,7 +278,9 @@ impl Bounds {
     /// `rect` mapped by `ts` (the bounding box of its four corners).
     /// The largest absolute coordinate of the box (NaN counts as unreachable).
     fn reach(&self) -> f64 {
-        [self.x0, self.x1, self.y0, self.y1].into_iter().fold(0.0, |far, v| far.max(if v.is_nan() { f64::INFINITY } else { v.abs() }))
+        [self.x0, self.x1, self.y0, self.y1]
+            .into_iter()
+            .fold(0.0, |far, v| far.max(if v.is_nan() { f64::INFINITY } else { v.abs() }))
     }
 
     fn of(rect: usvg::Rect, ts: Transform) -> Self {
@@ -319,13 +321,23 @@ impl Bounds {
     }
 
     fn intersect(&self, other: &Bounds) -> Bounds {
-        Bounds { x0: self.x0.max(other.x0), y0: self.y0.max(other.y0), x1: self.x1.min(other.x1), y1: self.y1.min(other.y1) }
+        Bounds {
+            x0: self.x0.max(other.x0),
+            y0: self.y0.max(other.y0),
+            x1: self.x1.min(other.x1),
+            y1: self.y1.min(other.y1),
+        }
     }
 
     /// resvg's limit on a layer: the canvas extended by two canvases on each side (`max_filter_bbox`), relative to
     /// the pixmap being drawn into.
     fn layer_limit(&self, side: f64) -> Bounds {
-        Bounds { x0: self.x0 - 2.0 * side, y0: self.y0 - 2.0 * side, x1: self.x0 + 3.0 * side, y1: self.y0 + 3.0 * side }
+        Bounds {
+            x0: self.x0 - 2.0 * side,
+            y0: self.y0 - 2.0 * side,
+            x1: self.x0 + 3.0 * side,
+            y1: self.y0 + 3.0 * side,
+        }
     }
 }
 

@@ -166,12 +166,7 @@ fn shapes(
                     *sum += u64::from(c);
                 }
                 // On the edge: a 4-neighbour outside the raster or in another label (the run's ends always are).
-                let edge = x == first
-                    || x == last
-                    || y == 0
-                    || y + 1 == h
-                    || labels[i - w] != l
-                    || labels[i + w] != l;
+                let edge = x == first || x == last || y == 0 || y + 1 == h || labels[i - w] != l || labels[i + w] != l;
                 perimeter += u32::from(edge);
             }
             for (total, sum) in a.colour.iter_mut().zip(colour) {

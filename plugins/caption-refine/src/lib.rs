@@ -34,10 +34,8 @@ impl Cleaner for CaptionRefine {
             .ok_or_else(|| Error::msg(format!("item {} has no raster image", item.id)))?;
         let image = item.read(&file.name)?;
         let sims = model::similarity("clip", &image, &captions)?;
-        let (best, score) = sims
-            .iter()
-            .enumerate()
-            .fold((0, f32::NEG_INFINITY), |acc, (i, &s)| if s > acc.1 { (i, s) } else { acc });
+        let (best, score) =
+            sims.iter().enumerate().fold((0, f32::NEG_INFINITY), |acc, (i, &s)| if s > acc.1 { (i, s) } else { acc });
         let score = f64::from(score);
         annotate::put(&item.id, "caption-score", &captions[best], Some(score))?;
         let keep = score >= threshold || config::get_or("action", "drop") == "flag";

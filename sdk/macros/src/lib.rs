@@ -65,7 +65,9 @@ pub fn __export_world(input: TokenStream) -> TokenStream {
                 }}
             }}"
         ),
-        other => return compile_error(&format!("unknown world `{other}`: expected crawler, cleaner, annotator or grader")),
+        other => {
+            return compile_error(&format!("unknown world `{other}`: expected crawler, cleaner, annotator or grader"));
+        }
     };
     let code = format!(
         "#[doc(hidden)]

@@ -110,16 +110,24 @@ fn image() -> Files {
     use ::image::{DynamicImage, ImageBuffer, ImageFormat, Luma, LumaA, Rgb, Rgba};
     let mut files: Files = ["checker", "diagonal_noise", "green_disc", "h_gradient", "rgba_square", "solid_red"]
         .iter()
-        .map(|n| file(&format!("{n}.png"), std::fs::read(aigc_tests::root().join(format!("models/tiny/inputs/{n}.png"))).unwrap()))
+        .map(|n| {
+            file(
+                &format!("{n}.png"),
+                std::fs::read(aigc_tests::root().join(format!("models/tiny/inputs/{n}.png"))).unwrap(),
+            )
+        })
         .collect();
     for n in ["64x36-amber", "64x36-teal"] {
         let path = aigc_tests::root().join(format!("examples/sketchfab/thumbs/{n}.jpeg"));
         files.push(file(&format!("{n}.jpeg"), std::fs::read(path).unwrap()));
     }
-    let rgba = DynamicImage::ImageRgba8(ImageBuffer::from_fn(12, 8, |x, y| Rgba([(x * 20) as u8, (y * 30) as u8, 90, (x * y * 3) as u8])));
+    let rgba = DynamicImage::ImageRgba8(ImageBuffer::from_fn(12, 8, |x, y| {
+        Rgba([(x * 20) as u8, (y * 30) as u8, 90, (x * y * 3) as u8])
+    }));
     let rgb = DynamicImage::ImageRgb8(ImageBuffer::from_fn(10, 10, |x, y| Rgb([(x * 25) as u8, 200, (y * 25) as u8])));
     let grey16 = DynamicImage::ImageLuma16(ImageBuffer::from_fn(8, 8, |x, y| Luma([(x * 8000 + y * 100) as u16])));
-    let rgb16 = DynamicImage::ImageRgb16(ImageBuffer::from_fn(6, 6, |x, y| Rgb([(x * 9000) as u16, (y * 9000) as u16, 65535])));
+    let rgb16 =
+        DynamicImage::ImageRgb16(ImageBuffer::from_fn(6, 6, |x, y| Rgb([(x * 9000) as u16, (y * 9000) as u16, 65535])));
     let grey_alpha = DynamicImage::ImageLumaA8(ImageBuffer::from_fn(8, 4, |x, _| LumaA([(x * 30) as u8, 128])));
     files.push(file("rgba.webp", encode(&rgba, ImageFormat::WebP)));
     files.push(file("rgb.webp", encode(&rgb, ImageFormat::WebP)));
@@ -184,7 +192,10 @@ fn rich_gltf() -> serde_json::Value {
     accessors.push(json!({"bufferView": times, "componentType": 5126, "count": 2, "type": "SCALAR",
                           "min": [0.0], "max": [1.0]}));
     accessors.push(json!({"bufferView": scales, "componentType": 5126, "count": 2, "type": "VEC3"}));
-    root["meshes"].as_array_mut().unwrap().push(json!({"primitives": [{"attributes": {"POSITION": first}, "mode": 5}]}));
+    root["meshes"]
+        .as_array_mut()
+        .unwrap()
+        .push(json!({"primitives": [{"attributes": {"POSITION": first}, "mode": 5}]}));
     root["nodes"] = json!([
         {"children": [1], "matrix": [1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0, 2, 0, 0, 1]},
         {"mesh": 0, "rotation": [0, std::f64::consts::FRAC_1_SQRT_2, 0, std::f64::consts::FRAC_1_SQRT_2], "scale": [1, 2, 1], "translation": [0, 1, 0]},
@@ -228,8 +239,10 @@ fn obj() -> Files {
         f 1 2 3 5 4\nl 1 2 3\np 4\nv 2 2 2\nf 6 1 2\n";
     let mut with_mtl = polygons.as_bytes().to_vec();
     with_mtl.extend_from_slice(OBJ_MTL_SEPARATOR);
-    with_mtl.extend_from_slice(b"newmtl red\nKa 0.1 0 0\nKd 1 0 0\nKs 0.5 0.5 0.5\nNs 10\nd 0.9\nillum 2\n\
-        map_Kd -s 1 1 1 -o 0 0 0 missing.png\nnewmtl unused\nTr 0.2\n");
+    with_mtl.extend_from_slice(
+        b"newmtl red\nKa 0.1 0 0\nKd 1 0 0\nKs 0.5 0.5 0.5\nNs 10\nd 0.9\nillum 2\n\
+        map_Kd -s 1 1 1 -o 0 0 0 missing.png\nnewmtl unused\nTr 0.2\n",
+    );
     vec![
         file("cube.obj", obj_input(&meshes::cube_model())),
         file("textured-quad.obj", obj_input(&meshes::textured_quad_model())),

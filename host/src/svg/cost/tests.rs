@@ -28,13 +28,19 @@ const ICON: &str = r##"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 64 6
 /// Groups nested `depth` deep, each a layer (opacity) holding a shape as large as the rasterizer's safe range
 /// allows at 512 px (so each layer is as large as resvg makes one: 5 x 5 canvases).
 fn layers(depth: usize) -> String {
-    let open = r##"<g opacity="0.9"><rect x="-4000" y="-4000" width="8000" height="8000" fill="#0a0" fill-opacity="0.01"/>"##;
+    let open =
+        r##"<g opacity="0.9"><rect x="-4000" y="-4000" width="8000" height="8000" fill="#0a0" fill-opacity="0.01"/>"##;
     svg(&format!("{}{}", open.repeat(depth), "</g>".repeat(depth)))
 }
 
 /// The estimate for rendering `text` at `size`, through the same parse the host does.
 fn estimate(text: &str, size: u32) -> Cost {
-    let meter = Meter::new(WorkLimits { call_work: u64::MAX, call_bytes: u64::MAX, plugin_work: u64::MAX, ..WorkLimits::default() });
+    let meter = Meter::new(WorkLimits {
+        call_work: u64::MAX,
+        call_bytes: u64::MAX,
+        plugin_work: u64::MAX,
+        ..WorkLimits::default()
+    });
     let parsed = crate::svg::parse::parse(text.as_bytes(), &Limits::default(), &mut meter.start("test")).unwrap();
     render(&parsed.tree, size, crate::svg::fit(&parsed.tree, size)).cost
 }
@@ -47,15 +53,21 @@ fn hostile() -> Vec<(&'static str, String)> {
         ("feMorphology radius 1e6", filtered(r#"<feMorphology operator="dilate" radius="1000000"/>"#)),
         ("feTurbulence numOctaves 1e6", filtered(r#"<feTurbulence baseFrequency="0.05" numOctaves="1000000"/>"#)),
         ("5,000 chained blurs", filtered(&r#"<feGaussianBlur stdDeviation="1"/>"#.repeat(5000))),
-        ("feConvolveMatrix order 300", filtered(&format!(r#"<feConvolveMatrix order="{order}" kernelMatrix="{kernel}"/>"#))),
+        (
+            "feConvolveMatrix order 300",
+            filtered(&format!(r#"<feConvolveMatrix order="{order}" kernelMatrix="{kernel}"/>"#)),
+        ),
         ("90 nested layers (at 512 px)", layers(90)),
         (
             "a pattern tile of 10^5 x 10^5 px",
-            svg(r##"<pattern id="p" width="100000" height="100000" patternUnits="userSpaceOnUse"><rect width="10" height="10" fill="red"/></pattern><rect width="64" height="64" fill="url(#p)"/>"##),
+            svg(
+                r##"<pattern id="p" width="100000" height="100000" patternUnits="userSpaceOnUse"><rect width="10" height="10" fill="red"/></pattern><rect width="64" height="64" fill="url(#p)"/>"##,
+            ),
         ),
         (
             "a million dashes per path, 2,000 paths",
-            svg(&r##"<path d="M0 0 L64 64 L0 64 L64 0 Z" stroke="#000" stroke-dasharray="0.0002" fill="none"/>"##.repeat(2000)),
+            svg(&r##"<path d="M0 0 L64 64 L0 64 L64 0 Z" stroke="#000" stroke-dasharray="0.0002" fill="none"/>"##
+                .repeat(2000)),
         ),
         (
             "20,000 full-canvas gradient rects",
@@ -115,7 +127,10 @@ fn the_estimate_grows_with_what_resvg_does() {
     assert!(octaves(40) > 5 * octaves(4));
     let blurs = |n: usize| estimate(&filtered(&r#"<feGaussianBlur stdDeviation="2"/>"#.repeat(n)), 256);
     assert!(blurs(100).bytes > 50 * estimate(ICON, 256).bytes / 2, "every primitive's result is kept");
-    assert!(estimate(&layers(20), 256).bytes > 10 * estimate(&layers(1), 256).bytes / 2, "nested layers are held at once");
+    assert!(
+        estimate(&layers(20), 256).bytes > 10 * estimate(&layers(1), 256).bytes / 2,
+        "nested layers are held at once"
+    );
     assert!(estimate(ICON, 1024).work > 10 * estimate(ICON, 256).work, "work follows the raster's area");
 }
 
@@ -164,10 +179,18 @@ fn parse_scaling() {
             ("groups", r##"<g opacity="0.5"><rect width="64" height="64" fill="#0a0"/></g>"##.repeat(n)),
             ("paths", r##"<path d="M0 0 L64 64 L0 64 Z" fill="#0a0"/>"##.repeat(n)),
             // objectBoundingBox gradients are copied per use and collected in quadratic time: charged per pair.
-            ("gradient uses", format!("{gradient}{}", r##"<rect width="1" height="1" fill="url(#g)"/>"##.repeat(n * 3))),
+            (
+                "gradient uses",
+                format!("{gradient}{}", r##"<rect width="1" height="1" fill="url(#g)"/>"##.repeat(n * 3)),
+            ),
         ] {
             let text = svg(&body);
-            let meter = Meter::new(WorkLimits { call_work: u64::MAX, call_bytes: u64::MAX, plugin_work: u64::MAX, ..WorkLimits::default() });
+            let meter = Meter::new(WorkLimits {
+                call_work: u64::MAX,
+                call_bytes: u64::MAX,
+                plugin_work: u64::MAX,
+                ..WorkLimits::default()
+            });
             let mut work = meter.start("scaling");
             let started = Instant::now();
             let parsed = crate::svg::parse::parse(text.as_bytes(), &Limits::default(), &mut work).unwrap();
@@ -176,7 +199,13 @@ fn parse_scaling() {
             let started = Instant::now();
             let cost = render(&parsed.tree, 256, crate::svg::fit(&parsed.tree, 256)).cost;
             let walk = started.elapsed();
-            println!("{label:<9} {n:>6}: parse {:>9.3} ms (estimate {:>9.3} ms), walk {:>7.3} ms, render estimate {:>9.3} ms", took.as_secs_f64() * 1e3, estimate as f64 / 1e6, walk.as_secs_f64() * 1e3, cost.work as f64 / 1e6);
+            println!(
+                "{label:<9} {n:>6}: parse {:>9.3} ms (estimate {:>9.3} ms), walk {:>7.3} ms, render estimate {:>9.3} ms",
+                took.as_secs_f64() * 1e3,
+                estimate as f64 / 1e6,
+                walk.as_secs_f64() * 1e3,
+                cost.work as f64 / 1e6
+            );
         }
     }
 }
@@ -219,7 +248,12 @@ fn calibrate() {
         let mut parse_estimate = 0;
         let mut render_estimate = 0;
         for _ in 0..3 {
-            let meter = Meter::new(WorkLimits { call_work: u64::MAX, call_bytes: u64::MAX, plugin_work: u64::MAX, ..WorkLimits::default() });
+            let meter = Meter::new(WorkLimits {
+                call_work: u64::MAX,
+                call_bytes: u64::MAX,
+                plugin_work: u64::MAX,
+                ..WorkLimits::default()
+            });
             let mut work = meter.start("calibrate");
             let started = Instant::now();
             let parsed = crate::svg::parse::parse(text.as_bytes(), &Limits::default(), &mut work).unwrap();
@@ -231,7 +265,9 @@ fn calibrate() {
             best_render = best_render.min(started.elapsed());
             render_estimate = work.charged() - before;
         }
-        for (part, estimate, measured) in [("parse", parse_estimate, best_parse), ("render", render_estimate, best_render)] {
+        for (part, estimate, measured) in
+            [("parse", parse_estimate, best_parse), ("render", render_estimate, best_render)]
+        {
             let measured_ns = measured.as_nanos() as f64;
             println!(
                 "{:<28} {:>12.3} {:>12.3} {:>7.2}",
@@ -257,9 +293,24 @@ fn peak_rss_kib() -> u64 {
 #[ignore = "measurement: renders costly SVGs without the estimate"]
 fn before() {
     let cases: Vec<(&str, String, u32, &str)> = vec![
-        ("feMorphology radius 1e6", filtered(r#"<feMorphology operator="dilate" radius="1000000"/>"#), 64, "x (576/144)^4 = 256 at 256 px"),
-        ("feTurbulence numOctaves 1000", filtered(r#"<feTurbulence baseFrequency="0.05" numOctaves="1000"/>"#), 256, "x 1000 for 1e6 octaves"),
-        ("200 chained blurs", filtered(&r#"<feGaussianBlur stdDeviation="1"/>"#.repeat(200)), 256, "x 25 for 5,000 (time and memory)"),
+        (
+            "feMorphology radius 1e6",
+            filtered(r#"<feMorphology operator="dilate" radius="1000000"/>"#),
+            64,
+            "x (576/144)^4 = 256 at 256 px",
+        ),
+        (
+            "feTurbulence numOctaves 1000",
+            filtered(r#"<feTurbulence baseFrequency="0.05" numOctaves="1000"/>"#),
+            256,
+            "x 1000 for 1e6 octaves",
+        ),
+        (
+            "200 chained blurs",
+            filtered(&r#"<feGaussianBlur stdDeviation="1"/>"#.repeat(200)),
+            256,
+            "x 25 for 5,000 (time and memory)",
+        ),
     ];
     for (name, text, size, scale) in cases {
         let tree = resvg::usvg::Tree::from_str(&text, &resvg::usvg::Options::default()).unwrap();
@@ -311,7 +362,10 @@ fn arcs_that_kurbo_would_cut_into_millions_of_cubics_are_refused_before_usvg_par
     let hang = include_str!("../../../../fuzz/regressions/svg/hang-svgtypes-huge-arc-radius.svg");
     let tiny_radius_far_end = svg(r#"<path d="M0 0 A0.001 0.001 0 0 1 1e36 0"/>"#);
     // An arc allowed once (about 4 s of parsing) but instantiated ten times through <use>.
-    let used = svg(&format!(r##"<defs><path id="p" d="M0 0 a4 1e30 0 0 1 4 -4"/></defs>{}"##, r##"<use href="#p"/>"##.repeat(10)));
+    let used = svg(&format!(
+        r##"<defs><path id="p" d="M0 0 a4 1e30 0 0 1 4 -4"/></defs>{}"##,
+        r##"<use href="#p"/>"##.repeat(10)
+    ));
     for text in [hang.to_string(), tiny_radius_far_end, used] {
         let started = Instant::now();
         let refused = svg::facts(text.as_bytes(), &Limits::default());

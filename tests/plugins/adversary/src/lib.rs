@@ -40,7 +40,12 @@ impl Crawler for Adversary {
             "fetch" => {
                 let url = config::get_or("url", "http://example.org/");
                 let response = http::get(&url).map_err(|e| Error::msg(format!("fetch {url}: {e:?}")))?;
-                log::info(&format!("fetched {url}: HTTP {} from {}: {}", response.status, response.final_url, response.text()));
+                log::info(&format!(
+                    "fetched {url}: HTTP {} from {}: {}",
+                    response.status,
+                    response.final_url,
+                    response.text()
+                ));
                 Ok(())
             }
             "panic" => panic!("the adversary panics on purpose"),
@@ -49,7 +54,8 @@ impl Crawler for Adversary {
                 // Queue every request at once; the host decides when each goes out.
                 let url = config::get_or("url", "http://example.org/");
                 let count: usize = config::parse_or("count", 3)?;
-                let requests: Vec<http::Request> = (0..count).map(|i| http::Request::get(format!("{url}?i={i}"))).collect();
+                let requests: Vec<http::Request> =
+                    (0..count).map(|i| http::Request::get(format!("{url}?i={i}"))).collect();
                 let results = http::fetch_all(&requests);
                 let ok = results.iter().filter(|r| r.as_ref().is_ok_and(|r| r.is_success())).count();
                 log::info(&format!("fetched {ok} of {count}"));
@@ -77,20 +83,20 @@ fn put_items() -> Result<()> {
     let count: u32 = config::parse_or("count", 3)?;
     // The first half one at a time, the rest in one batch: both paths, the same items.
     let item = |i: u32| NewItem {
-            source_key: format!("adversary:{i}"),
-            category: Some("test".into()),
-            title: Some(format!("item {i}")),
-            provenance: Provenance {
-                source_url: format!("http://example.org/{i}"),
-                licence: Some("CC0-1.0".into()),
-                licence_url: None,
-                author: None,
-                author_url: None,
-            },
-            metadata: format!("{{\"i\":{i}}}"),
-            files: vec![NewFile::new("data.txt", "text/plain", format!("item {i}").into_bytes())],
-            parent: None,
-        };
+        source_key: format!("adversary:{i}"),
+        category: Some("test".into()),
+        title: Some(format!("item {i}")),
+        provenance: Provenance {
+            source_url: format!("http://example.org/{i}"),
+            licence: Some("CC0-1.0".into()),
+            licence_url: None,
+            author: None,
+            author_url: None,
+        },
+        metadata: format!("{{\"i\":{i}}}"),
+        files: vec![NewFile::new("data.txt", "text/plain", format!("item {i}").into_bytes())],
+        parent: None,
+    };
     for i in 0..count / 2 {
         collect::put(&item(i))?;
     }

@@ -56,7 +56,9 @@ impl Grader for EvilGrader {
                 }
             }
             "recursion" => Ok(Report { checks: vec![check("deep", true, 1.0, 1.0, recurse(0, [7; 256]).to_string())] }),
-            "many-checks" => Ok(Report { checks: (0..100_000).map(|i| check(&format!("c{i}"), true, 1.0, 1.0, String::new())).collect() }),
+            "many-checks" => Ok(Report {
+                checks: (0..100_000).map(|i| check(&format!("c{i}"), true, 1.0, 1.0, String::new())).collect(),
+            }),
             "huge-message" => Ok(Report { checks: vec![check("big", true, 1.0, 1.0, "y".repeat(10 << 20))] }),
             "log-flood" => {
                 for _ in 0..200_000 {
@@ -74,14 +76,18 @@ impl Grader for EvilGrader {
                 if std::fs::read("/etc/passwd").is_ok() {
                     escaped.push("wasi:/etc/passwd");
                 }
-                Ok(Report { checks: vec![check("escape", escaped.is_empty(), 0.0, 1.0, format!("escaped: {escaped:?}"))] })
+                Ok(Report {
+                    checks: vec![check("escape", escaped.is_empty(), 0.0, 1.0, format!("escaped: {escaped:?}"))],
+                })
             }
             "network" => {
-                let reached = std::net::TcpStream::connect("127.0.0.1:80").is_ok() || std::net::UdpSocket::bind("0.0.0.0:0").is_ok();
+                let reached = std::net::TcpStream::connect("127.0.0.1:80").is_ok()
+                    || std::net::UdpSocket::bind("0.0.0.0:0").is_ok();
                 Ok(Report { checks: vec![check("network", !reached, 0.0, 1.0, format!("reached: {reached}"))] })
             }
             "write" => {
-                let wrote = std::fs::write("grade.txt", b"x").is_ok() || std::fs::write("/tmp/evil-grader", b"x").is_ok();
+                let wrote =
+                    std::fs::write("grade.txt", b"x").is_ok() || std::fs::write("/tmp/evil-grader", b"x").is_ok();
                 Ok(Report { checks: vec![check("write", !wrote, 0.0, 1.0, format!("wrote: {wrote}"))] })
             }
             "over-max" => Ok(Report { checks: vec![check("greedy", true, 100.0, 1.0, "I deserve more".into())] }),
@@ -102,7 +108,10 @@ impl Grader for EvilGrader {
             }
             "clock" => {
                 // Time and randomness: the host makes both fixed, so this report is the same on every run.
-                let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0);
+                let now = std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .map(|d| d.as_nanos())
+                    .unwrap_or(0);
                 let mut seed = std::collections::hash_map::RandomState::new();
                 let hashed = std::hash::BuildHasher::hash_one(&mut seed, 42u8);
                 Ok(Report { checks: vec![check("clock", true, 1.0, 1.0, format!("now={now} hash={hashed}"))] })

@@ -24,7 +24,11 @@ fn slow_svg() -> String {
     }
     svg.push_str("</defs>");
     for i in 0..12 {
-        svg.push_str(&format!(r##"<circle cx="50" cy="50" r="{}" fill="#{:02x}3366" filter="url(#b{i})"/>"##, 45 - 3 * i, 20 * i));
+        svg.push_str(&format!(
+            r##"<circle cx="50" cy="50" r="{}" fill="#{:02x}3366" filter="url(#b{i})"/>"##,
+            45 - 3 * i,
+            20 * i
+        ));
     }
     svg.push_str("</svg>");
     svg
@@ -47,7 +51,15 @@ impl Grader for HostHog {
                     }
                     log::info(&format!("render {drawn} done"));
                 }
-                Ok(Report { checks: vec![Check { name: "drawn".into(), passed: true, points: drawn as f64, max_points: 1000.0, message: String::new() }] })
+                Ok(Report {
+                    checks: vec![Check {
+                        name: "drawn".into(),
+                        passed: true,
+                        points: drawn as f64,
+                        max_points: 1000.0,
+                        message: String::new(),
+                    }],
+                })
             }
             _ => {
                 let mut calls: u64 = 0;

@@ -37,8 +37,13 @@ fn filtered(primitives: &str) -> String {
 /// Groups nested `depth` deep, each with opacity (so each is a layer) and a large shape (so each layer is as large
 /// as resvg allows, 5 x 5 canvases; the shape stays within the rasterizer's safe range up to 512 px).
 fn layers(depth: usize) -> String {
-    let open = r##"<g opacity="0.9"><rect x="-4000" y="-4000" width="8000" height="8000" fill="#0a0" fill-opacity="0.01"/>"##;
-    format!(r##"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 64 64">{}{}</svg>"##, open.repeat(depth), "</g>".repeat(depth))
+    let open =
+        r##"<g opacity="0.9"><rect x="-4000" y="-4000" width="8000" height="8000" fill="#0a0" fill-opacity="0.01"/>"##;
+    format!(
+        r##"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 64 64">{}{}</svg>"##,
+        open.repeat(depth),
+        "</g>".repeat(depth)
+    )
 }
 
 fn hostile_svg(mode: &str) -> Option<String> {
@@ -92,10 +97,12 @@ impl Cleaner for Probe {
             loop {
                 match svg::rasterize(ICON.as_bytes(), size, None) {
                     Ok(_) => calls += 1,
-                    Err(e) => return report::<()>(Err(e), |_| String::new()).map(|mut v| {
-                        v.reason = format!("after {calls} calls: {}", v.reason);
-                        v
-                    }),
+                    Err(e) => {
+                        return report::<()>(Err(e), |_| String::new()).map(|mut v| {
+                            v.reason = format!("after {calls} calls: {}", v.reason);
+                            v
+                        });
+                    }
                 }
             }
         }
@@ -108,7 +115,9 @@ impl Cleaner for Probe {
                 let bytes = item.read(&first()?)?;
                 report(image::resize(&bytes, 4000, 4000, Encoding::Png), |png| format!("{} bytes of PNG", png.len()))
             }
-            "image-measure" => report(image::measure_file(&item.id, &first()?), |f| format!("{}x{}", f.width, f.height)),
+            "image-measure" => {
+                report(image::measure_file(&item.id, &first()?), |f| format!("{}x{}", f.width, f.height))
+            }
             "model-image" => {
                 let bytes = item.read(&first()?)?;
                 report(raw_model::embed_images("clip", &[bytes]), |e| format!("{} embedding(s)", e.len()))
