@@ -3,11 +3,11 @@
 //! Most tests lower the thresholds (`min_per_category=20`, `min_renders=3`); one grades a full-size submission at
 //! the defaults (500 per category, 12 renders) and prints how long it takes.
 
-use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
+use aigc_tests::zips::{Files, write_folder, write_zip};
 use aigc_tests::{aigc, plugins};
 use serde_json::Value;
 
@@ -18,7 +18,6 @@ const SMALL: [&str; 4] = ["--set", "min_per_category=20", "--set", "min_renders=
 const PNG: &[u8] = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01\0\0\0\x01\x08\x02\0\0\0\x90wS\xde";
 
 /// A submission's files: path → bytes.
-type Files = BTreeMap<String, Vec<u8>>;
 
 /// The first bytes of a model file of each format the grader checks.
 fn model(ext: &str) -> Vec<u8> {
@@ -56,30 +55,6 @@ fn valid(per_category: usize, renders: usize, names: &[&str; 5]) -> Files {
 
 fn small() -> Files {
     valid(20, 3, &CATEGORIES)
-}
-
-/// Writes `files` as the zip `dir/name` (stored, uncompressed: fastest), everything under `prefix`.
-fn write_zip(dir: &Path, name: &str, files: &Files, prefix: &str) -> PathBuf {
-    let path = dir.join(name);
-    let mut zip = zip::ZipWriter::new(std::fs::File::create(&path).unwrap());
-    let options = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
-    for (file, bytes) in files {
-        zip.start_file(format!("{prefix}{file}"), options).unwrap();
-        zip.write_all(bytes).unwrap();
-    }
-    zip.finish().unwrap();
-    path
-}
-
-/// Writes `files` as the folder `dir/name`.
-fn write_folder(dir: &Path, name: &str, files: &Files) -> PathBuf {
-    let root = dir.join(name);
-    for (file, bytes) in files {
-        let path = root.join(file);
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(path, bytes).unwrap();
-    }
-    root
 }
 
 /// `aigc-host grade course-submission SUBMISSIONS... --json FLAGS...`; every submission must be graded.

@@ -7,10 +7,10 @@
 //! Each component is built once per content by `aigc_tests::lang_plugins::built`, shared by every test process.
 
 use std::collections::BTreeMap;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use aigc_tests::lang_plugins::verdicts;
+use aigc_tests::zips::{Files, write_folder, write_zip};
 use aigc_tests::{Output, aigc, command, lang_plugins, plugins, root};
 use serde_json::Value;
 
@@ -138,8 +138,6 @@ fn the_js_single_object_rule_gives_the_rust_rules_verdicts_and_scores() {
 const CATEGORIES: [&str; 5] = ["动物", "植物", "文玩", "游戏形象", "动漫形象"];
 const GLB: &[u8] = b"glTF\x02\0\0\0\x20\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0";
 
-type Files = BTreeMap<String, Vec<u8>>;
-
 fn submission(names: &[&str], per_category: usize) -> Files {
     let mut files = Files::new();
     for category in names {
@@ -151,28 +149,6 @@ fn submission(names: &[&str], per_category: usize) -> Files {
         }
     }
     files
-}
-
-fn write_zip(dir: &Path, name: &str, files: &Files, prefix: &str) -> PathBuf {
-    let path = dir.join(name);
-    let mut zip = zip::ZipWriter::new(std::fs::File::create(&path).unwrap());
-    let options = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
-    for (file, bytes) in files {
-        zip.start_file(format!("{prefix}{file}"), options).unwrap();
-        zip.write_all(bytes).unwrap();
-    }
-    zip.finish().unwrap();
-    path
-}
-
-fn write_folder(dir: &Path, name: &str, files: &Files) -> PathBuf {
-    let root = dir.join(name);
-    for (file, bytes) in files {
-        let path = root.join(file);
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(path, bytes).unwrap();
-    }
-    root
 }
 
 fn grade(plugin: &str, submissions: &[PathBuf]) -> Vec<Value> {

@@ -86,3 +86,32 @@ fn crc32(data: &[u8]) -> u32 {
     }
     !crc
 }
+
+/// A submission's files: relative path → bytes.
+pub type Files = std::collections::BTreeMap<String, Vec<u8>>;
+
+/// Writes `files` as the zip `dir/name` with the `zip` crate (stored, uncompressed: fastest), everything under
+/// `prefix`, as an ordinary tool would.
+pub fn write_zip(dir: &std::path::Path, name: &str, files: &Files, prefix: &str) -> std::path::PathBuf {
+    use std::io::Write;
+    let path = dir.join(name);
+    let mut zip = zip::ZipWriter::new(std::fs::File::create(&path).unwrap());
+    let options = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
+    for (file, bytes) in files {
+        zip.start_file(format!("{prefix}{file}"), options).unwrap();
+        zip.write_all(bytes).unwrap();
+    }
+    zip.finish().unwrap();
+    path
+}
+
+/// Writes `files` as the folder `dir/name`.
+pub fn write_folder(dir: &std::path::Path, name: &str, files: &Files) -> std::path::PathBuf {
+    let root = dir.join(name);
+    for (file, bytes) in files {
+        let path = root.join(file);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, bytes).unwrap();
+    }
+    root
+}
