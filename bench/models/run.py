@@ -62,6 +62,7 @@ from typing import NamedTuple
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
 HOST = ROOT / "target" / "release" / "aigc-host"
+BEFORE: Path | None = None  # --before
 WASM_TARGET_DIR = ROOT / "target" / "wasm"
 WASM = WASM_TARGET_DIR / "wasm32-wasip2" / "release" / "bench_embed.wasm"
 TORCH_VENV = Path(os.environ.get("TORCH_VENV", Path.home() / ".cache" / "aigc-host" / "torch-2.13.0"))
@@ -156,9 +157,10 @@ def prepare(work: Path, images: int, depth: int) -> None:
 # ---------------------------------------------------------------------------------------------- the two sides
 
 
-def host_run(work: Path, jobs: int, setting: str = "default", model: str = "clip", dataset: str = "ds") -> dict:
-    """One `aigc-host annotate` process; images/s from its duration_ms, CPU from wait4."""
-    command = [str(HOST), "annotate", str(work / dataset), "--with", str(WASM), "--jobs", str(jobs),
+def host_run(work: Path, jobs: int, setting: str = "default", model: str = "clip", dataset: str = "ds",
+             binary: Path = HOST) -> dict:
+    """One `aigc-host annotate` process; images/s from its duration_ms, CPU and peak RSS from wait4."""
+    command = [str(binary), "annotate", str(work / dataset), "--with", str(WASM), "--jobs", str(jobs),
                "--device", "cpu", "--json", "-q"]
     if model != "clip":
         command += ["--model", f"clip={model}"]
@@ -183,7 +185,7 @@ def host_run(work: Path, jobs: int, setting: str = "default", model: str = "clip
         die(f"aigc-host annotated {items} items with errors: {summary['failures'][:3]}")
     seconds = summary["duration_ms"] / 1000
     return {"images": items, "seconds": seconds, "images_per_s": items / seconds if seconds else 0.0, "wall": wall,
-            "cpu_seconds": usage.ru_utime + usage.ru_stime, "batches": batches}
+            "cpu_seconds": usage.ru_utime + usage.ru_stime, "batches": batches, "peak_rss_mib": usage.ru_maxrss / 1024}
 
 
 class TorchDirect:
@@ -212,13 +214,14 @@ class TorchDirect:
 
 
 class Setup(NamedTuple):
-    side: str  # host, host-null (model skips the tower), host-traced (prints batch sizes), e2e, model, prep
+    side: str  # host, host-before (--before's binary), host-null (model skips the tower), e2e, model, prep
     n: int  # --jobs for the host, batch size for torch
     setting: str = "default"
 
     def label(self) -> str:
         return {
             "host": "aigc-host, bench-embed plugin, --jobs {n}",
+            "host-before": "aigc-host before, bench-embed plugin, --jobs {n}",
             "host-null": "aigc-host, model that skips the tower, --jobs {n}",
             "e2e": "direct torch, end to end, batch {n}",
             "model": "direct torch, model only, batch {n}",
@@ -239,8 +242,9 @@ def run_rounds(setups: list[Setup], runs: int, seed: int, work: Path, python: Pa
         random.Random(seed + round_no).shuffle(order)
         for s in order:
             if s.side.startswith("host"):
-                model = {"host": "clip", "host-null": "clip-null", "host-traced": "clip-traced"}[s.side]
-                r = host_run(work, s.n, s.setting, model=model)
+                model = {"host": "clip", "host-before": "clip", "host-null": "clip-null"}[s.side]
+                binary = BEFORE if s.side == "host-before" else HOST
+                r = host_run(work, s.n, s.setting, model=model, binary=binary)
             else:
                 r = torch_sides[s.setting].measure(s.side, s.n)
             results[s].append(r)
@@ -265,9 +269,9 @@ def rate(results: list[dict]) -> float:
 def table(setups: list[Setup], results: dict, startup_cpu: dict, refs: dict[str, float], ref_any: float,
           runs: int) -> str:
     lines = [
-        f"| setup | threads | images/s (median of {runs}) | min–max | CPU ms/image | vs torch e2e best, same threads "
-        "| vs torch e2e best, any threads |",
-        "| --- | --- | ---: | ---: | ---: | ---: | ---: |",
+        f"| setup | threads | images/s (median of {runs}) | min–max | CPU ms/image | peak RSS MiB "
+        "| vs torch e2e best, same threads | vs torch e2e best, any threads |",
+        "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for s in setups:
         rs = results[s]
@@ -275,8 +279,10 @@ def table(setups: list[Setup], results: dict, startup_cpu: dict, refs: dict[str,
         cpu0 = startup_cpu.get(s.setting, 0.0) if s.side.startswith("host") else 0.0
         cpu = [(r["cpu_seconds"] - cpu0) * 1000 / r["images"] for r in rs]
         same = f"{median(rates) / refs[s.setting]:.2f}x" if s.setting in refs else "–"
+        rss = f"{median([r['peak_rss_mib'] for r in rs]):.0f}" if s.side.startswith("host") else "–"
         lines.append(f"| {s.label()} | {SETTING_LABELS[s.setting]} | {median(rates):.1f} | "
-                     f"{min(rates):.1f}–{max(rates):.1f} | {median(cpu):.1f} | {same} | {median(rates) / ref_any:.2f}x |")
+                     f"{min(rates):.1f}–{max(rates):.1f} | {median(cpu):.1f} | {rss} | {same} | "
+                     f"{median(rates) / ref_any:.2f}x |")
     return "\n".join(lines)
 
 
@@ -295,7 +301,14 @@ def main() -> None:
     ap.add_argument("--diagnose", action="store_true", help="also batch sizes and what all but the model costs")
     ap.add_argument("--work", type=Path, default=None, help="use (and keep) this folder instead of a temp one")
     ap.add_argument("--keep", action="store_true", help="keep the temp folder")
+    ap.add_argument("--before", type=Path, default=None,
+                    help="an older aigc-host binary, run at the same --jobs in the same rounds (a before/after table)")
     args = ap.parse_args()
+    global BEFORE
+    if args.before is not None:
+        if not args.before.is_file():
+            die(f"--before: {args.before} is not a file")
+        BEFORE = args.before.resolve()
     jobs = [int(j) for j in args.jobs.split(",")]
     sizes = [int(b) for b in args.batch_sizes.split(",")]
     settings = args.settings.split(",")
@@ -360,9 +373,10 @@ def report(args, work: Path, python: Path, jobs: list[int], sizes: list[int], se
     host_run(work, max(jobs))
 
     host = [Setup("host", j) for j in jobs] + [Setup("host", args.alt_jobs, s) for s in settings if s != "default"]
+    before = [Setup("host-before", j) for j in jobs] if BEFORE is not None else []
     e2e = [Setup("e2e", b, s) for s in settings for b in sizes]
     model = [Setup("model", b, s) for s in settings if s != "default" or len(settings) == 1 for b in sizes]
-    setups = host + e2e + model
+    setups = host + before + e2e + model
     results, abouts = run_rounds(setups, args.runs, 0, work, python, "main")
 
     def best(group: list[Setup]) -> Setup:
@@ -375,12 +389,15 @@ def report(args, work: Path, python: Path, jobs: list[int], sizes: list[int], se
     host_default = best([x for x in host if x.setting == "default"])
     host_any = best(host)
 
-    def verdict(h: Setup, t: Setup) -> str:
+    def verdict(h: Setup, t: Setup, goal: float = 1.0) -> str:
         ratio = rate(results[h]) / rate(results[t])
         paired = [a["images_per_s"] / b["images_per_s"] for a, b in zip(results[h], results[t])]
-        return (f"aigc-host --jobs {h.n} [{SETTING_LABELS[h.setting]}] {rate(results[h]):.1f} images/s vs direct "
-                f"torch batch {t.n} [{SETTING_LABELS[t.setting]}] {rate(results[t]):.1f} images/s = **{ratio:.2f}x** "
-                f"({'meets' if ratio >= 0.9 else 'misses'} 0.9x; per round {min(paired):.2f}–{max(paired):.2f}x)")
+        side = "aigc-host before" if h.side == "host-before" else "aigc-host"
+        mode = "model only" if t.side == "model" else "end to end"
+        return (f"{side} --jobs {h.n} [{SETTING_LABELS[h.setting]}] {rate(results[h]):.1f} images/s vs direct "
+                f"torch {mode} batch {t.n} [{SETTING_LABELS[t.setting]}] {rate(results[t]):.1f} images/s = "
+                f"**{ratio:.2f}x** ({'meets' if ratio >= goal else 'misses'} {goal:g}x; per round "
+                f"{min(paired):.2f}–{max(paired):.2f}x)")
 
     about = abouts["default"]
     walls = ", ".join(f"--jobs {s.n} {median([r['wall'] for r in results[s]]):.2f} s" for s in host
@@ -399,12 +416,16 @@ def report(args, work: Path, python: Path, jobs: list[int], sizes: list[int], se
         "",
         "- Goal as set (default threads on both sides): " + verdict(host_default, best_e2e["default"]) + ".",
     ]
+    if before:
+        out.append("- Before, the same way: " + verdict(best(before), best_e2e["default"]) + ".")
     for s in settings:
         if s != "default":
             out.append(f"- Same threads, {SETTING_LABELS[s]}: "
                        + verdict(Setup("host", args.alt_jobs, s), best_e2e[s]) + ".")
     out += [
         "- Strictest (each side at its best setup of all): " + verdict(host_any, e2e_any) + ".",
+        "- End to end against torch's model alone (no read, decode or preprocessing), at its best batch size in "
+        "any setting: " + verdict(host_any, best(model), 0.9) + ".",
         "",
         f"aigc-host images/s is over the annotate loop (duration_ms); whole-process wall, median: {walls}. "
         "aigc-host CPU ms/image excludes start-up ("

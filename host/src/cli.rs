@@ -290,9 +290,9 @@ pub struct ModelArgs {
     /// Serve the model a plugin calls NAME with the registered model REGISTERED; repeatable
     #[arg(long = "model", value_name = "NAME=REGISTERED")]
     pub model: Vec<String>,
-    /// libtorch's threads per forward pass on the CPU. Default: the cores left to each job (cores / --jobs, at
-    /// least 1), so small per-item models do not spin threads against the jobs; OMP_NUM_THREADS, when set, is
-    /// left to libtorch instead
+    /// libtorch's threads per forward pass on the CPU. Default: one, with up to one pass per core running side
+    /// by side (every core in the pass when --jobs is below the core count); OMP_NUM_THREADS, when set, counts
+    /// as this option
     #[arg(long, value_name = "N")]
     pub model_threads: Option<usize>,
 }

@@ -2,7 +2,9 @@
 //! tokenizers, and an [`engine`] that loads each once per host and batches calls from every plugin instance.
 
 pub mod engine;
+pub mod plan;
 pub mod preprocess;
+mod queue;
 pub mod registry;
 
 use serde::Serialize;

@@ -17,8 +17,6 @@ const SLUGS: [&str; 5] = ["animals", "plants", "collectibles", "game-characters"
 const SMALL: [&str; 4] = ["--set", "min_per_category=20", "--set", "min_renders=3"];
 const PNG: &[u8] = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01\0\0\0\x01\x08\x02\0\0\0\x90wS\xde";
 
-/// A submission's files: path → bytes.
-
 /// The first bytes of a model file of each format the grader checks.
 fn model(ext: &str) -> Vec<u8> {
     match ext {

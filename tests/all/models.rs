@@ -96,6 +96,61 @@ async fn batching_gives_the_same_numbers_as_one_by_one() {
     assert!(model.stats.batches.load(std::sync::atomic::Ordering::Relaxed) >= 1);
 }
 
+/// Several workers run passes side by side on one loaded module, batches are capped, and a request larger than
+/// a batch runs in slices: every way gives the numbers of one pass over everything.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn side_by_side_workers_and_sliced_batches_give_the_same_numbers() {
+    use aigc_host::models::plan::Plan;
+    let reference = reference();
+    let all = images(&reference);
+    let prompts: Vec<String> =
+        reference["prompts"].as_array().unwrap().iter().map(|p| p.as_str().unwrap().to_string()).collect();
+    let one_pass = engine().model("tiny-clip").unwrap();
+    let want_images = one_pass.embed_images(one_pass.preprocess(&all).unwrap()).await.unwrap();
+    let want_texts = one_pass.embed_texts(one_pass.tokenize(&prompts).unwrap()).await.unwrap();
+
+    let plan = Plan { max_batch: 2, ..Plan::new(tch::Device::Cpu, 4, 64, Some(1)) };
+    assert_eq!(plan.workers, 4);
+    let model = ModelEngine::with_plan(Registry::at(&tiny()), tch::Device::Cpu, plan).model("tiny-clip").unwrap();
+    // The whole set as one request, more rows than a batch: sliced into passes of two.
+    let sliced = model.embed_images(model.preprocess(&all).unwrap()).await.unwrap();
+    assert!(max_abs_diff(&sliced, &want_images) <= 1e-5);
+    // Images and texts one by one, all at once: the workers take them in batches of one kind.
+    let mut image_calls = Vec::new();
+    let mut text_calls = Vec::new();
+    for round in 0..4 {
+        for image in &all {
+            let model = std::sync::Arc::clone(&model);
+            let pixels = model.preprocess(std::slice::from_ref(image)).unwrap();
+            image_calls.push(tokio::spawn(async move { model.embed_images(pixels).await.unwrap().remove(0) }));
+        }
+        for prompt in &prompts {
+            let model = std::sync::Arc::clone(&model);
+            let tokens = model.tokenize(std::slice::from_ref(prompt)).unwrap();
+            text_calls.push(tokio::spawn(async move { (round, model.embed_texts(tokens).await.unwrap().remove(0)) }));
+        }
+    }
+    let mut images_alone = Vec::new();
+    for call in image_calls {
+        images_alone.push(call.await.unwrap());
+    }
+    for (k, chunk) in images_alone.chunks(all.len()).enumerate() {
+        let diff = max_abs_diff(chunk, &want_images);
+        assert!(diff <= 1e-5, "round {k}: images differ by {diff}");
+    }
+    let mut texts_alone = Vec::new();
+    for call in text_calls {
+        texts_alone.push(call.await.unwrap().1);
+    }
+    for chunk in texts_alone.chunks(prompts.len()) {
+        assert!(max_abs_diff(chunk, &want_texts) <= 1e-5);
+    }
+    let batches = model.stats.batches.load(std::sync::atomic::Ordering::Relaxed);
+    let rows = model.stats.rows.load(std::sync::atomic::Ordering::Relaxed);
+    assert_eq!(rows as usize, all.len() * 5 + prompts.len() * 4, "every row ran once");
+    assert!(batches as usize >= rows as usize / 2, "{batches} batches for {rows} rows: more than two in one");
+}
+
 #[tokio::test]
 async fn captions_match_python_torch() {
     let reference = reference();

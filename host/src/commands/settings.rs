@@ -200,8 +200,9 @@ pub fn live_options(
     })
 }
 
-/// The process's model engine, on the device `--device` names, for a pass of `jobs` workers: libtorch's CPU
-/// threads per `--model-threads` (default: cores / jobs), and batches run once every worker has asked.
+/// The process's model engine, on the device `--device` names, for a pass of `jobs` workers. On the CPU the
+/// forward passes run side by side, one per core, on one libtorch thread each, unless `--model-threads` (or
+/// `OMP_NUM_THREADS`) fixes the threads per pass (see [`crate::models::plan`]).
 pub fn model_engine(
     args: &crate::cli::ModelArgs,
     jobs: usize,
@@ -211,14 +212,12 @@ pub fn model_engine(
     let threads = match args.model_threads {
         Some(0) => anyhow::bail!("`--model-threads` must be at least 1"),
         Some(n) => Some(n),
-        None if std::env::var_os("OMP_NUM_THREADS").is_some() => None,
-        None => Some((cores / jobs.max(1)).max(1)),
+        None => std::env::var("OMP_NUM_THREADS").ok().and_then(|v| v.trim().parse::<usize>().ok()).filter(|&n| n > 0),
     };
-    if let Some(n) = threads {
-        crate::models::engine::set_cpu_threads(n);
-    }
-    let engine = crate::models::engine::ModelEngine::new(crate::models::registry::Registry::default_location(), device);
-    Ok(Arc::new(engine.with_callers(jobs.max(1))))
+    let plan = crate::models::plan::Plan::new(device, cores, jobs, threads);
+    crate::models::engine::set_cpu_threads(plan.threads);
+    let registry = crate::models::registry::Registry::default_location();
+    Ok(Arc::new(crate::models::engine::ModelEngine::with_plan(registry, device, plan)))
 }
 
 /// The models `plugin` may call: its manifest's names, each served by the registered model of the same name or

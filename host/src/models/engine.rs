@@ -1,23 +1,20 @@
-//! Running registered models on libtorch. Each model is loaded once per host, on one device, and served by a
-//! worker thread that batches requests from every plugin instance: it takes what arrived within a short window
-//! (or until the batch is full) and runs one forward pass for all of it. Callers decode and resize their images
-//! in parallel before queueing, so the worker only stacks tensors and runs the model.
+//! Running registered models on libtorch. Each model is loaded once per host, on one device, and served by the
+//! workers its [`Plan`] gives it, which take batches of requests from every plugin instance off one [`Queue`]
+//! and run one forward pass per batch. Callers decode and resize their images in parallel before queueing, in
+//! plain Rust (no libtorch op, so no OpenMP team per caller), and the workers only stack tensors and run the
+//! model.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
 
 use tch::{Device, Kind, Tensor};
 use tokio::sync::oneshot;
 
+use super::plan::Plan;
 use super::preprocess::{self, InputError};
+use super::queue::{Batchable, Queue};
 use super::registry::{ModelError, Registered, Registry, Task};
 use crate::budget::{Meter, Work as HostWork, WorkLimits};
-
-/// How long the worker waits for more requests once one arrived (less when every possible caller has asked).
-const BATCH_WINDOW: Duration = Duration::from_millis(3);
-/// Most rows (images or texts) in one forward pass.
-const MAX_BATCH: usize = 64;
 
 /// Where models run.
 pub fn parse_device(text: &str) -> Result<Device, String> {
@@ -39,9 +36,9 @@ pub fn parse_device(text: &str) -> Result<Device, String> {
     }
 }
 
-/// libtorch's intra-op threads for this process (each forward pass and each image's preprocessing on the CPU).
-/// With one thread per core by default, libtorch's OpenMP threads spin against the host's own workers when
-/// those already fill the cores: a small model run per item then costs several times what it does on one thread.
+/// libtorch's intra-op threads for the calling thread's parallel regions (OpenMP and MKL keep the count per
+/// thread) and, process-wide, whether ops may run in parallel at all. Each model worker sets its plan's count on
+/// itself; the main thread sets it too, for the little libtorch work done elsewhere.
 pub fn set_cpu_threads(n: usize) {
     tch::set_num_threads(i32::try_from(n.max(1)).unwrap_or(i32::MAX));
 }
@@ -54,15 +51,29 @@ enum Work {
 }
 
 impl Work {
-    fn rows(&self) -> i64 {
+    fn tensor(&self) -> &Tensor {
         match self {
-            Work::Images(t) | Work::Texts(t) | Work::Captions(t) | Work::Labels(t) => {
-                t.size().first().copied().unwrap_or(0)
-            }
+            Work::Images(t) | Work::Texts(t) | Work::Captions(t) | Work::Labels(t) => t,
         }
     }
-    fn kind(&self) -> u8 {
+
+    /// The TorchScript method that runs this kind of work.
+    fn method(&self) -> &'static str {
         match self {
+            Work::Images(_) => "encode_image",
+            Work::Texts(_) => "encode_text",
+            Work::Captions(_) => "caption",
+            Work::Labels(_) => "classify",
+        }
+    }
+}
+
+impl Batchable for Job {
+    fn rows(&self) -> usize {
+        self.work.tensor().size().first().copied().map_or(0, |n| usize::try_from(n).unwrap_or(0))
+    }
+    fn kind(&self) -> u8 {
+        match &self.work {
             Work::Images(_) => 0,
             Work::Texts(_) => 1,
             Work::Captions(_) => 2,
@@ -76,18 +87,26 @@ struct Job {
     reply: oneshot::Sender<Result<Tensor, String>>,
 }
 
-/// One loaded model and the channel to its worker.
+/// One loaded model and the queue its workers serve.
 pub struct LoadedModel {
     pub registered: Registered,
     /// None for classifiers, which take no text.
     tokenizer: Option<tokenizers::Tokenizer>,
-    jobs: std::sync::mpsc::Sender<Job>,
+    jobs: Arc<Queue<Job>>,
     pub stats: Arc<BatchStats>,
+}
+
+impl Drop for LoadedModel {
+    /// The workers finish what is queued and stop.
+    fn drop(&mut self) {
+        self.jobs.close();
+    }
 }
 
 /// How the batching went, for benchmarks and `-v` logs.
 #[derive(Debug, Default)]
 pub struct BatchStats {
+    /// Forward passes run.
     pub batches: std::sync::atomic::AtomicU64,
     pub rows: std::sync::atomic::AtomicU64,
 }
@@ -97,24 +116,27 @@ pub struct ModelEngine {
     registry: Registry,
     device: Device,
     loaded: Mutex<HashMap<String, Arc<LoadedModel>>>,
-    /// The most requests that can be waiting at once (unknown: unbounded).
-    callers: usize,
+    plan: Plan,
 }
 
 impl ModelEngine {
+    /// An engine whose callers are not counted: one worker per core on the CPU, each on one thread.
     pub fn new(registry: Registry, device: Device) -> Self {
-        Self { registry, device, loaded: Mutex::new(HashMap::new()), callers: usize::MAX }
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        Self::with_plan(registry, device, Plan::new(device, cores, usize::MAX, None))
     }
 
-    /// At most `callers` requests can be waiting at once (a clean run's jobs: each judges one item at a time),
-    /// so a batch holding that many is run at once instead of waiting out the window for callers there are not.
-    pub fn with_callers(mut self, callers: usize) -> Self {
-        self.callers = callers.max(1);
-        self
+    /// An engine that runs every model it loads by `plan` (see [`Plan::new`] for a run's plan).
+    pub fn with_plan(registry: Registry, device: Device, plan: Plan) -> Self {
+        Self { registry, device, loaded: Mutex::new(HashMap::new()), plan }
     }
 
     pub fn device(&self) -> Device {
         self.device
+    }
+
+    pub fn plan(&self) -> &Plan {
+        &self.plan
     }
 
     /// The model registered as `name`, loading it (once) if needed.
@@ -124,13 +146,13 @@ impl ModelEngine {
             return Ok(Arc::clone(model));
         }
         let registered = self.registry.get(name)?;
-        let model = Arc::new(load(registered, self.device, self.callers)?);
+        let model = Arc::new(load(registered, self.device, self.plan)?);
         loaded.insert(name.to_string(), Arc::clone(&model));
         Ok(model)
     }
 }
 
-fn load(registered: Registered, device: Device, callers: usize) -> Result<LoadedModel, ModelError> {
+fn load(registered: Registered, device: Device, plan: Plan) -> Result<LoadedModel, ModelError> {
     let invalid = |reason: String| ModelError::Invalid { path: registered.dir.clone(), reason };
     let tokenizer = match registered.tokenizer() {
         Some(path) => Some(
@@ -138,88 +160,56 @@ fn load(registered: Registered, device: Device, callers: usize) -> Result<Loaded
         ),
         None => None,
     };
-    let module = tch::CModule::load_on_device(registered.weights(), device)
-        .map_err(|e| invalid(format!("cannot load `{}` on {device:?}: {e}", registered.spec.weights)))?;
-    let (sender, receiver) = std::sync::mpsc::channel::<Job>();
+    // One module for every worker: TorchScript methods may run concurrently (each call has its own interpreter
+    // state; the graph executor locks its own compilation), so the weights are in memory once.
+    let module = Arc::new(
+        tch::CModule::load_on_device(registered.weights(), device)
+            .map_err(|e| invalid(format!("cannot load `{}` on {device:?}: {e}", registered.spec.weights)))?,
+    );
+    let jobs = Arc::new(Queue::new());
     let stats = Arc::new(BatchStats::default());
-    let worker_stats = Arc::clone(&stats);
     let name = registered.name.clone();
-    std::thread::Builder::new()
-        .name(format!("model-{name}"))
-        .spawn(move || serve(module, device, receiver, &worker_stats, callers))
-        .map_err(|e| ModelError::Io(format!("cannot start the worker for `{name}`: {e}")))?;
-    tracing::debug!("loaded model `{}` on {device:?}", registered.name);
-    Ok(LoadedModel { registered, tokenizer, jobs: sender, stats })
+    for index in 0..plan.workers {
+        let (module, queue, stats) = (Arc::clone(&module), Arc::clone(&jobs), Arc::clone(&stats));
+        let started = std::thread::Builder::new()
+            .name(format!("model-{name}-{index}"))
+            .spawn(move || serve(&module, device, &queue, &stats, &plan));
+        if let Err(e) = started {
+            jobs.close();
+            return Err(ModelError::Io(format!("cannot start a worker for `{name}`: {e}")));
+        }
+    }
+    tracing::debug!(
+        "loaded model `{name}` on {device:?}: {} worker(s), {} thread(s) each, batches of at most {}",
+        plan.workers,
+        plan.threads,
+        plan.max_batch
+    );
+    Ok(LoadedModel { registered, tokenizer, jobs, stats })
 }
 
-/// The worker: batch what arrives within the window, run it, answer each caller with its rows.
-fn serve(
-    module: tch::CModule,
-    device: Device,
-    jobs: std::sync::mpsc::Receiver<Job>,
-    stats: &BatchStats,
-    callers: usize,
-) {
+/// A worker: take a batch, run it, answer each caller with its rows; until the model is dropped.
+fn serve(module: &tch::CModule, device: Device, jobs: &Queue<Job>, stats: &BatchStats, plan: &Plan) {
+    // OpenMP and MKL read the thread count of the thread that enters a parallel region: this worker's own.
+    set_cpu_threads(plan.threads);
     let _guard = tch::no_grad_guard();
-    while let Ok(first) = jobs.recv() {
-        let mut batch = vec![first];
-        let deadline = Instant::now() + BATCH_WINDOW;
-        let mut rows: i64 = batch[0].work.rows();
-        while rows < MAX_BATCH as i64 && batch.len() < callers {
-            let left = deadline.saturating_duration_since(Instant::now());
-            match jobs.recv_timeout(left) {
-                Ok(job) => {
-                    rows += job.work.rows();
-                    batch.push(job);
-                }
-                Err(_) => break,
-            }
-        }
-        // One forward pass per kind of work in the batch.
-        for kind in 0..4u8 {
-            let group: Vec<Job> = {
-                let (mine, rest): (Vec<Job>, Vec<Job>) = batch.into_iter().partition(|j| j.work.kind() == kind);
-                batch = rest;
-                mine
-            };
-            if group.is_empty() {
-                continue;
-            }
-            run_group(&module, device, group, stats);
-        }
+    while let Some(batch) = jobs.next_batch(plan) {
+        run_batch(module, device, batch, stats, plan.max_batch);
     }
 }
 
-fn run_group(module: &tch::CModule, device: Device, group: Vec<Job>, stats: &BatchStats) {
-    let sizes: Vec<i64> = group.iter().map(|j| j.work.rows()).collect();
-    let (method, inputs): (&str, Vec<&Tensor>) = match &group[0].work {
-        Work::Images(_) => (
-            "encode_image",
-            group.iter().filter_map(|j| if let Work::Images(t) = &j.work { Some(t) } else { None }).collect(),
-        ),
-        Work::Texts(_) => (
-            "encode_text",
-            group.iter().filter_map(|j| if let Work::Texts(t) = &j.work { Some(t) } else { None }).collect(),
-        ),
-        Work::Captions(_) => (
-            "caption",
-            group.iter().filter_map(|j| if let Work::Captions(t) = &j.work { Some(t) } else { None }).collect(),
-        ),
-        Work::Labels(_) => (
-            "classify",
-            group.iter().filter_map(|j| if let Work::Labels(t) = &j.work { Some(t) } else { None }).collect(),
-        ),
-    };
-    let result = Tensor::f_cat(&inputs, 0)
-        .and_then(|x| x.f_to_device(device))
-        .and_then(|x| module.method_ts(method, &[x]))
-        .and_then(|y| y.f_to_device(Device::Cpu));
-    stats.batches.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    stats.rows.fetch_add(sizes.iter().sum::<i64>() as u64, std::sync::atomic::Ordering::Relaxed);
+/// One forward pass over the batch's rows (several when one caller sent more than `max_batch`).
+fn run_batch(module: &tch::CModule, device: Device, batch: Vec<Job>, stats: &BatchStats, max_batch: usize) {
+    let Some(method) = batch.first().map(|job| job.work.method()) else { return };
+    let sizes: Vec<i64> = batch.iter().map(|j| j.rows() as i64).collect();
+    let inputs: Vec<&Tensor> = batch.iter().map(|j| j.work.tensor()).collect();
+    let total: i64 = sizes.iter().sum();
+    let result = Tensor::f_cat(&inputs, 0).and_then(|x| forward(module, device, method, &x, total, max_batch, stats));
+    stats.rows.fetch_add(total.max(0) as u64, std::sync::atomic::Ordering::Relaxed);
     match result {
         Ok(output) => {
             let mut start = 0;
-            for (job, size) in group.into_iter().zip(sizes) {
+            for (job, size) in batch.into_iter().zip(sizes) {
                 let part = output.f_narrow(0, start, size).map_err(|e| e.to_string());
                 start += size;
                 let _ = job.reply.send(part);
@@ -227,10 +217,38 @@ fn run_group(module: &tch::CModule, device: Device, group: Vec<Job>, stats: &Bat
         }
         Err(error) => {
             let message = format!("the model's `{method}` failed: {error}");
-            for job in group {
+            for job in batch {
                 let _ = job.reply.send(Err(message.clone()));
             }
         }
+    }
+}
+
+/// `method` over `rows` rows of `x`, at most `max_batch` rows per pass, the output on the CPU.
+fn forward(
+    module: &tch::CModule,
+    device: Device,
+    method: &str,
+    x: &Tensor,
+    rows: i64,
+    max_batch: usize,
+    stats: &BatchStats,
+) -> Result<Tensor, tch::TchError> {
+    let step = i64::try_from(max_batch.max(1)).unwrap_or(i64::MAX);
+    let mut outputs = Vec::new();
+    let mut start = 0;
+    loop {
+        let slice = x.f_narrow(0, start, step.min(rows - start).max(0))?.f_to_device(device)?;
+        outputs.push(module.method_ts(method, &[slice])?.f_to_device(Device::Cpu)?);
+        stats.batches.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        start += step;
+        if start >= rows {
+            break;
+        }
+    }
+    match outputs.len() {
+        1 => Ok(outputs.remove(0)),
+        _ => Tensor::f_cat(&outputs, 0),
     }
 }
 
@@ -248,7 +266,7 @@ impl LoadedModel {
 
     async fn submit(&self, work: Work) -> Result<Tensor, String> {
         let (reply, answer) = oneshot::channel();
-        self.jobs.send(Job { work, reply }).map_err(|_| "the model worker stopped".to_string())?;
+        self.jobs.push(Job { work, reply }).map_err(|_| "the model worker stopped".to_string())?;
         answer.await.map_err(|_| "the model worker stopped".to_string())?
     }
 
@@ -262,17 +280,20 @@ impl LoadedModel {
     /// [`Self::preprocess`], charging `work` for each image before it is decoded (see [`preprocess`]).
     pub fn preprocess_metered(&self, images: &[Vec<u8>], work: &mut HostWork) -> Result<Tensor, InputError> {
         let spec = &self.registered.spec;
-        let mut tensors = Vec::with_capacity(images.len());
+        let side = spec.image_size;
+        let per_image = 3 * usize::try_from(side).unwrap_or(0).pow(2);
+        // One buffer for the batch, so no libtorch op (an `f_cat`) runs on the caller's thread.
+        let mut values = Vec::with_capacity(images.len().saturating_mul(per_image));
         for (i, bytes) in images.iter().enumerate() {
-            let tensor =
-                preprocess::image_tensor(bytes, spec.image_size, &spec.mean, &spec.std, work).map_err(|e| match e {
-                    InputError::Invalid(m) => InputError::Invalid(format!("image {i}: {m}")),
-                    InputError::Limit(m) => InputError::Limit(format!("image {i}: {m}")),
-                })?;
-            tensors.push(tensor);
+            preprocess::append_image(bytes, side, &spec.mean, &spec.std, work, &mut values).map_err(|e| match e {
+                InputError::Invalid(m) => InputError::Invalid(format!("image {i}: {m}")),
+                InputError::Limit(m) => InputError::Limit(format!("image {i}: {m}")),
+            })?;
             work.check()?;
         }
-        Tensor::f_cat(&tensors, 0).map_err(|e| InputError::Invalid(e.to_string()))
+        Tensor::f_from_slice(&values)
+            .and_then(|t| t.f_view([images.len() as i64, 3, side, side]))
+            .map_err(|e| InputError::Invalid(e.to_string()))
     }
 
     fn tokenizer(&self) -> Result<&tokenizers::Tokenizer, String> {

@@ -11,7 +11,6 @@
 //! are the same (see [`text_bound`]).
 
 use image::{DynamicImage, GenericImageView};
-use tch::Tensor;
 
 use crate::budget::{Cost, Work, WorkError};
 use crate::image::{self as raster, ImageError};
@@ -47,14 +46,16 @@ const RESAMPLE: f64 = 120.0;
 /// Tokenizing, per byte of text (normalising, pre-tokenizing, BPE merges).
 const TOKENIZE: f64 = 400.0;
 
-/// One image as a `[1, 3, size, size]` tensor, normalised with `mean` and `std`, charging `work` first.
-pub fn image_tensor(
+/// One image as three normalised planes of `size` x `size` (R, G, B), appended to `out`: the values of a
+/// `[1, 3, size, size]` input, charging `work` first.
+pub fn append_image(
     bytes: &[u8],
     size: i64,
     mean: &[f64; 3],
     std: &[f64; 3],
     work: &mut Work,
-) -> Result<Tensor, InputError> {
+    out: &mut Vec<f32>,
+) -> Result<(), InputError> {
     let side =
         u32::try_from(size).map_err(|_| InputError::Invalid(format!("model input size {size} is not usable")))?;
     let (header, decoder) = raster::open(bytes)?;
@@ -62,14 +63,23 @@ pub fn image_tensor(
     let outputs = 3 * u64::from(side) * u64::from(side);
     work.charge(Cost::new((outputs as f64 * RESAMPLE).ceil() as u64, outputs * 4 * 3))?;
     let image = raster::decode_pixels(&header, decoder)?;
-    let planes = resample_on_white(&image, side);
-    let mean = Tensor::from_slice(&[mean[0] as f32, mean[1] as f32, mean[2] as f32]).view([1, 3, 1, 1]);
-    let std = Tensor::from_slice(&[std[0] as f32, std[1] as f32, std[2] as f32]).view([1, 3, 1, 1]);
-    Tensor::f_from_slice(&planes)
-        .and_then(|t| t.f_view([1, 3, size, size]))
-        .and_then(|t| t.f_sub(&mean))
-        .and_then(|t| t.f_div(&std))
-        .map_err(|e| InputError::Invalid(e.to_string()))
+    let mut planes = resample_on_white(&image, side);
+    normalise(&mut planes, mean, std);
+    out.extend_from_slice(&planes);
+    Ok(())
+}
+
+/// `(x - mean) / std` per plane, in f32: the same two correctly rounded operations, in the same order, as the
+/// `sub` and `div` of `[1, 3, 1, 1]` tensors it replaces (bit for bit), without a libtorch op. A libtorch op on a
+/// caller's thread would start an OpenMP team per caller, which then competes with the model's workers.
+fn normalise(planes: &mut [f32], mean: &[f64; 3], std: &[f64; 3]) {
+    let plane = planes.len() / 3;
+    for (channel, values) in planes.chunks_mut(plane.max(1)).enumerate().take(3) {
+        let (m, s) = (mean[channel] as f32, std[channel] as f32);
+        for value in values {
+            *value = (*value - m) / s;
+        }
+    }
 }
 
 /// Where one output row (or column) samples the input: the two source indices and their weights, as libtorch's
@@ -180,6 +190,7 @@ pub fn tokenize_cost(texts: &[String], bound: usize) -> Cost {
 mod tests {
     use super::*;
     use image::{ImageBuffer, Luma, LumaA, Rgb, Rgba};
+    use tch::Tensor;
 
     /// The pipeline this module replaced, on full-size tensors: the reference for its arithmetic.
     fn full_size(image: &DynamicImage, side: i64) -> Vec<f32> {
@@ -213,7 +224,7 @@ mod tests {
             })),
             DynamicImage::ImageRgb8(ImageBuffer::from_fn(40, 640, |x, y| Rgb([n(x, y), n(y, x), n(x + 2, y)]))),
             DynamicImage::ImageLumaA8(ImageBuffer::from_fn(17, 13, |x, y| LumaA([n(x, y), n(y, x)]))),
-            DynamicImage::ImageLuma16(ImageBuffer::from_fn(500, 333, |x, y| Luma([u16::from(n(x, y)) * 257 + 3]))),
+            DynamicImage::ImageLuma16(ImageBuffer::from_fn(500, 333, |x, y| Luma([(u16::from(n(x, y)) * 257) ^ 3]))),
             DynamicImage::ImageRgba16(ImageBuffer::from_fn(64, 64, |x, y| {
                 Rgba([u16::from(n(x, y)) << 8, 65535, u16::from(n(y, x)) * 200, u16::from(n(x, x)) * 257])
             })),
@@ -229,6 +240,22 @@ mod tests {
                 assert!(worst <= 2e-7, "image {k} at {side}: differs by {worst}");
             }
         }
+    }
+
+    #[test]
+    fn normalising_in_rust_gives_libtorchs_sub_and_div_bit_for_bit() {
+        let mut n = noise(11);
+        let side = 61usize;
+        let planes: Vec<f32> = (0..3 * side * side).map(|i| f32::from(n(i as u32, 7)) / 255.0).collect();
+        let (mean, std) = ([0.481_454_66, 0.457_827_5, 0.408_210_73], [0.268_629_54, 0.261_302_58, 0.275_777_11]);
+        let mut ours = planes.clone();
+        normalise(&mut ours, &mean, &std);
+        let m = Tensor::from_slice(&mean.map(|v| v as f32)).view([1, 3, 1, 1]);
+        let s = Tensor::from_slice(&std.map(|v| v as f32)).view([1, 3, 1, 1]);
+        let theirs = (Tensor::from_slice(&planes).view([1, 3, side as i64, side as i64]) - m) / s;
+        let theirs = Vec::<f32>::try_from(theirs.flatten(0, -1)).unwrap();
+        let differing = ours.iter().zip(&theirs).filter(|(a, b)| a.to_bits() != b.to_bits()).count();
+        assert_eq!(differing, 0, "{differing} of {} values differ", ours.len());
     }
 
     /// A byte-level BPE tokenizer trained here on `corpus`, with CLIP's lower-casing and start and end tokens:
