@@ -194,7 +194,9 @@ fn serve(module: &tch::CModule, device: Device, jobs: &Queue<Job>, stats: &Batch
     set_cpu_threads(plan.threads);
     let _guard = tch::no_grad_guard();
     while let Some(batch) = jobs.next_batch(plan) {
+        let requests = batch.len();
         run_batch(module, device, batch, stats, plan.max_batch);
+        jobs.finished(requests);
     }
 }
 

@@ -20,6 +20,11 @@ use tch::Device;
 /// cache: batch 64 ran 15-20 % slower per image than 8-32 in the model benchmark), and a worker that takes fewer
 /// rows leaves the rest to the next free worker.
 const CPU_MAX_BATCH: usize = 32;
+/// Rows a CPU worker waits for, when waiting costs no core: a one-thread pass over 1-3 rows costs 10-20 % more per
+/// row than over 8 or more.
+const CPU_FILL_ROWS: usize = 8;
+/// How long a CPU worker waits at most for its batch to fill, about a third of a small model's pass.
+const CPU_WINDOW: Duration = Duration::from_millis(10);
 /// Most rows in one forward pass on a GPU.
 const GPU_MAX_BATCH: usize = 128;
 /// How long a GPU worker waits for more requests once one has arrived (less when every caller has asked).
@@ -34,8 +39,10 @@ pub struct Plan {
     pub threads: usize,
     /// Most rows (images or texts) in one pass; a caller's larger request is run in slices of this many.
     pub max_batch: usize,
-    /// How long a worker waits for a batch to fill before running it. Zero: it runs what is queued at once, and
-    /// what arrives meanwhile forms the next batch.
+    /// Rows a worker waits for before it runs a batch, while waiting costs no core (see [`super::queue`]).
+    pub fill_rows: usize,
+    /// The longest a worker waits for its batch to fill. What arrives while every worker is busy forms the next
+    /// batches in any case.
     pub window: Duration,
     /// The most requests that can be waiting at once (each of a run's jobs asks for one thing at a time), so a
     /// worker that holds that many stops waiting.
@@ -53,6 +60,7 @@ impl Plan {
                 workers: 1,
                 threads: threads.unwrap_or(cores).max(1),
                 max_batch: GPU_MAX_BATCH,
+                fill_rows: GPU_MAX_BATCH,
                 window: GPU_WINDOW,
                 callers,
             };
@@ -64,7 +72,7 @@ impl Plan {
                 (workers, (cores / workers).max(1))
             }
         };
-        Plan { workers, threads, max_batch: CPU_MAX_BATCH, window: Duration::ZERO, callers }
+        Plan { workers, threads, max_batch: CPU_MAX_BATCH, fill_rows: CPU_FILL_ROWS, window: CPU_WINDOW, callers }
     }
 }
 
@@ -75,7 +83,7 @@ mod tests {
     #[test]
     fn on_the_cpu_passes_run_side_by_side_on_one_thread_each_when_there_are_enough_callers() {
         let plan = Plan::new(Device::Cpu, 2, 16, None);
-        assert_eq!((plan.workers, plan.threads, plan.window), (2, 1, Duration::ZERO));
+        assert_eq!((plan.workers, plan.threads), (2, 1));
         let plan = Plan::new(Device::Cpu, 16, 64, None);
         assert_eq!((plan.workers, plan.threads), (16, 1));
     }

@@ -2,6 +2,11 @@
 //! other waiting request of the same kind (images, texts, ...) up to the plan's batch size, so requests that
 //! arrive while the workers are busy form the next batches (continuous batching) and no worker idles while
 //! something is queued.
+//!
+//! A worker waits for a small batch to grow only when that costs no core: while every other worker is running a
+//! pass and some callers are still elsewhere (preparing their next request), its own core serves them, and the
+//! bigger pass it then runs is cheaper per row. When another worker is idle, or every caller is already queued or
+//! in a pass, it runs what it has at once.
 
 use std::collections::VecDeque;
 use std::sync::{Condvar, Mutex, MutexGuard};
@@ -23,12 +28,16 @@ pub struct Queue<T> {
 
 struct State<T> {
     waiting: VecDeque<T>,
+    /// Workers running a pass, and the requests in those passes.
+    running: usize,
+    in_passes: usize,
     closed: bool,
 }
 
 impl<T: Batchable> Queue<T> {
     pub fn new() -> Self {
-        Self { state: Mutex::new(State { waiting: VecDeque::new(), closed: false }), arrived: Condvar::new() }
+        let state = State { waiting: VecDeque::new(), running: 0, in_passes: 0, closed: false };
+        Self { state: Mutex::new(state), arrived: Condvar::new() }
     }
 
     fn lock(&self) -> MutexGuard<'_, State<T>> {
@@ -56,9 +65,9 @@ impl<T: Batchable> Queue<T> {
     }
 
     /// The next batch, waiting until there is one: the oldest request and the waiting requests of its kind, in
-    /// order, up to `plan.max_batch` rows (the first is taken whole whatever its size). With a window, the worker
-    /// waits that long for more requests of the kind while the batch could still grow. None once closed and
-    /// empty.
+    /// order, up to `plan.max_batch` rows (the first is taken whole whatever its size). Below `plan.fill_rows`,
+    /// the worker waits up to `plan.window` for more while that costs no core (see the module's docs). None once
+    /// closed and empty. The worker calls [`Self::finished`] with the batch's length after its pass.
     pub fn next_batch(&self, plan: &Plan) -> Option<Vec<T>> {
         let mut state = self.lock();
         while state.waiting.is_empty() {
@@ -73,20 +82,34 @@ impl<T: Batchable> Queue<T> {
         let mut batch = vec![first];
         take_matching(&mut state.waiting, kind, plan.max_batch, &mut rows, &mut batch);
         let deadline = Instant::now() + plan.window;
-        while rows < plan.max_batch && batch.len() < plan.callers && !state.closed {
+        while rows < plan.fill_rows.min(plan.max_batch) && !state.closed {
+            let others_busy = state.running + 1 >= plan.workers;
+            let accounted = state.in_passes + state.waiting.len() + batch.len();
+            let may_come = plan.callers > accounted;
             let left = deadline.saturating_duration_since(Instant::now());
-            if left.is_zero() {
+            if !others_busy || !may_come || left.is_zero() {
                 break;
             }
             let (next, _) = self.arrived.wait_timeout(state, left).unwrap_or_else(|poisoned| poisoned.into_inner());
             state = next;
             take_matching(&mut state.waiting, kind, plan.max_batch, &mut rows, &mut batch);
         }
+        state.running += 1;
+        state.in_passes += batch.len();
         // Another worker may take what this one left (another kind, or more than its batch holds).
         if !state.waiting.is_empty() {
             self.arrived.notify_one();
         }
         Some(batch)
+    }
+
+    /// A worker's pass over `requests` requests is over: a worker filling a batch may now find a worker idle.
+    pub fn finished(&self, requests: usize) {
+        let mut state = self.lock();
+        state.running = state.running.saturating_sub(1);
+        state.in_passes = state.in_passes.saturating_sub(requests);
+        drop(state);
+        self.arrived.notify_all();
     }
 }
 
@@ -132,7 +155,14 @@ mod tests {
     }
 
     fn plan(max_batch: usize, window_ms: u64) -> Plan {
-        Plan { workers: 1, threads: 1, max_batch, window: Duration::from_millis(window_ms), callers: usize::MAX }
+        Plan {
+            workers: 1,
+            threads: 1,
+            max_batch,
+            fill_rows: max_batch,
+            window: Duration::from_millis(window_ms),
+            callers: usize::MAX,
+        }
     }
 
     fn names(batch: &[Request]) -> Vec<&'static str> {
@@ -182,6 +212,62 @@ mod tests {
         });
         assert_eq!(names(&queue.next_batch(&plan(2, 2_000)).unwrap()), ["a", "b"]);
         sender.join().unwrap();
+    }
+
+    #[test]
+    fn a_worker_does_not_wait_while_another_worker_is_idle() {
+        let queue = Queue::new();
+        queue.push(Request(0, 1, "a")).unwrap();
+        let two = Plan { workers: 2, ..plan(8, 2_000) };
+        let started = Instant::now();
+        assert_eq!(names(&queue.next_batch(&two).unwrap()), ["a"]);
+        assert!(started.elapsed() < Duration::from_millis(500), "waited with a worker idle");
+    }
+
+    #[test]
+    fn a_worker_does_not_wait_for_callers_that_are_all_accounted_for() {
+        let queue = Queue::new();
+        let three_callers = Plan { callers: 3, ..plan(8, 2_000) };
+        queue.push(Request(0, 1, "a")).unwrap();
+        queue.push(Request(0, 1, "b")).unwrap();
+        let first = queue.next_batch(&Plan { max_batch: 1, ..three_callers }).unwrap();
+        assert_eq!(names(&first), ["a"]);
+        // "a" is in a pass, "b" is taken now, and the third caller comes:
+        let late = std::thread::scope(|scope| {
+            scope.spawn(|| {
+                std::thread::sleep(Duration::from_millis(20));
+                queue.push(Request(0, 1, "c")).unwrap();
+            });
+            queue.next_batch(&three_callers).unwrap()
+        });
+        assert_eq!(names(&late), ["b", "c"]);
+        // Every caller is now in a pass or queued: nobody else can come, so no waiting.
+        queue.finished(1);
+        queue.push(Request(0, 1, "a2")).unwrap();
+        let started = Instant::now();
+        assert_eq!(names(&queue.next_batch(&three_callers).unwrap()), ["a2"]);
+        assert!(started.elapsed() < Duration::from_millis(500), "waited for callers already in a pass");
+    }
+
+    #[test]
+    fn a_worker_filling_a_batch_stops_waiting_when_another_worker_comes_free() {
+        let queue = Queue::new();
+        let two = Plan { workers: 2, ..plan(8, 5_000) };
+        queue.push(Request(0, 1, "a")).unwrap();
+        queue.push(Request(1, 1, "t")).unwrap();
+        // The first worker runs "a"; the second takes "t" and, the first being busy, waits for texts...
+        assert_eq!(names(&queue.next_batch(&Plan { max_batch: 1, ..two }).unwrap()), ["a"]);
+        let started = Instant::now();
+        let second = std::thread::scope(|scope| {
+            scope.spawn(|| {
+                std::thread::sleep(Duration::from_millis(30));
+                queue.finished(1);
+            });
+            queue.next_batch(&two).unwrap()
+        });
+        // ...until the first worker's pass is over.
+        assert_eq!(names(&second), ["t"]);
+        assert!(started.elapsed() < Duration::from_millis(2_000));
     }
 
     #[test]
