@@ -63,6 +63,7 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
 HOST = ROOT / "target" / "release" / "aigc-host"
 BEFORE: Path | None = None  # --before
+BEFORE_PLUGIN: Path | None = None  # --before-plugin
 WASM_TARGET_DIR = ROOT / "target" / "wasm"
 WASM = WASM_TARGET_DIR / "wasm32-wasip2" / "release" / "bench_embed.wasm"
 TORCH_VENV = Path(os.environ.get("TORCH_VENV", Path.home() / ".cache" / "aigc-host" / "torch-2.13.0"))
@@ -158,9 +159,9 @@ def prepare(work: Path, images: int, depth: int) -> None:
 
 
 def host_run(work: Path, jobs: int, setting: str = "default", model: str = "clip", dataset: str = "ds",
-             binary: Path = HOST) -> dict:
+             binary: Path | None = None, plugin: Path | None = None) -> dict:
     """One `aigc-host annotate` process; images/s from its duration_ms, CPU and peak RSS from wait4."""
-    command = [str(binary), "annotate", str(work / dataset), "--with", str(WASM), "--jobs", str(jobs),
+    command = [str(binary or HOST), "annotate", str(work / dataset), "--with", str(plugin or WASM), "--jobs", str(jobs),
                "--device", "cpu", "--json", "-q"]
     if model != "clip":
         command += ["--model", f"clip={model}"]
@@ -243,8 +244,9 @@ def run_rounds(setups: list[Setup], runs: int, seed: int, work: Path, python: Pa
         for s in order:
             if s.side.startswith("host"):
                 model = {"host": "clip", "host-before": "clip", "host-null": "clip-null"}[s.side]
-                binary = BEFORE if s.side == "host-before" else HOST
-                r = host_run(work, s.n, s.setting, model=model, binary=binary)
+                before = s.side == "host-before"
+                r = host_run(work, s.n, s.setting, model=model, binary=BEFORE if before else HOST,
+                             plugin=BEFORE_PLUGIN if before else None)
             else:
                 r = torch_sides[s.setting].measure(s.side, s.n)
             results[s].append(r)
@@ -301,10 +303,19 @@ def main() -> None:
     ap.add_argument("--diagnose", action="store_true", help="also batch sizes and what all but the model costs")
     ap.add_argument("--work", type=Path, default=None, help="use (and keep) this folder instead of a temp one")
     ap.add_argument("--keep", action="store_true", help="keep the temp folder")
+    ap.add_argument("--host", type=Path, default=None,
+                    help="the aigc-host binary to measure (default: target/release/aigc-host)")
+    ap.add_argument("--before-plugin", type=Path, default=None,
+                    help="the bench-embed plugin the --before binary runs (one built against the WIT it speaks)")
     ap.add_argument("--before", type=Path, default=None,
                     help="an older aigc-host binary, run at the same --jobs in the same rounds (a before/after table)")
     args = ap.parse_args()
-    global BEFORE
+    global BEFORE, BEFORE_PLUGIN, HOST
+    BEFORE_PLUGIN = args.before_plugin
+    if args.host is not None:
+        if not args.host.is_file():
+            die(f"--host: {args.host} is not a file")
+        HOST = args.host.resolve()
     if args.before is not None:
         if not args.before.is_file():
             die(f"--before: {args.before} is not a file")

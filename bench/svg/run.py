@@ -156,6 +156,8 @@ def main():
     ap.add_argument("--threads", default="1", help="OMP_NUM_THREADS/MKL_NUM_THREADS for both pipelines; "
                     "'default' leaves libtorch's own choice (see README: spinning OpenMP threads on a loaded machine)")
     ap.add_argument("--json", action="store_true", help="print the results as JSON")
+    ap.add_argument("--before", default=None, help="an older aigc-host binary, timed in the same runs (alternating "
+                    "with --host) for a before/after row")
     args = ap.parse_args()
 
     python = venv_python()
@@ -176,8 +178,10 @@ def main():
         env.update(OMP_NUM_THREADS=args.threads, MKL_NUM_THREADS=args.threads)
     host([args.host, "models", "add", ROOT / "models" / "svg-text"], env)
 
-    host_runs, base_runs = [], []
+    host_runs, base_runs, before_runs = [], [], []
     for _ in range(args.runs):
+        if args.before:
+            before_runs.append(time_host(args.before, args.plugins, env, args.jobs))
         host_runs.append(time_host(args.host, args.plugins, env, args.jobs))
         base_runs.append(time_baseline(python, paths, args.jobs, env))
     h_seconds, h_summary, h_verdicts = min(host_runs, key=lambda r: r[0])
@@ -191,6 +195,11 @@ def main():
                       "by_reason": h_summary.get("by_reason")},
         "python": {"seconds": round(b_seconds, 2), "svgs_per_s": round(n / b_seconds, 1), "errors": b_result["errors"]},
         "ratio": round(b_seconds / h_seconds, 2),
+        "aigc_host_before": None if not before_runs else {
+            "seconds": round(min(r[0] for r in before_runs), 2),
+            "svgs_per_s": round(n / min(r[0] for r in before_runs), 1),
+            "same_verdicts": sum(1 for k, v in min(before_runs, key=lambda r: r[0])[2].items() if h_verdicts.get(k) == v),
+        },
         "agreement": {k: (None if v is None else round(v, 3)) for k, v in agree.items()},
     }
     if args.json:
@@ -203,8 +212,15 @@ def main():
     print(f"| {'-' * 44} | {'-' * 8}:| {'-' * 8}:| {'-' * 6}:|")
     print(f"| {'aigc-host clean (3 wasm rules, resvg, libtorch)':<44} | {h_seconds:>8.2f} | {n / h_seconds:>8.1f} | "
           f"{results['ratio']:>5.1f}x |")
+    if before_runs:
+        before = results["aigc_host_before"]["seconds"]
+        print(f"| {'aigc-host clean, --before binary':<44} | {before:>8.2f} | {n / before:>8.1f} | "
+              f"{b_seconds / before:>5.1f}x |")
     print(f"| {'Python (CairoSVG, NumPy/SciPy, torch)':<44} | {b_seconds:>8.2f} | {n / b_seconds:>8.1f} | "
           f"{1.0:>5.1f}x |")
+    if before_runs:
+        print(f"before and after give the same verdicts on {results['aigc_host_before']['same_verdicts']} of "
+              f"{len(h_verdicts)} items")
     print(f"host errors {results['aigc_host']['errors']}, baseline errors {results['python']['errors']}; "
           f"agreement on keep/drop: " + ", ".join(f"{k} {v}" for k, v in results["agreement"].items()))
     (WORK / "bench-results.json").write_text(json.dumps(results, indent=1))
