@@ -62,6 +62,22 @@ pub mod grader {
     });
 }
 
+pub mod metric {
+    wasmtime::component::bindgen!({
+        path: "../wit",
+        world: "aigc:plugin/metric",
+        imports: { default: async | trappable },
+        exports: { default: async },
+        with: {
+            "aigc:plugin/types": crate::bindings::crawler::aigc::plugin::types,
+            "aigc:plugin/log": crate::bindings::crawler::aigc::plugin::log,
+            "aigc:plugin/config": crate::bindings::crawler::aigc::plugin::config,
+            "aigc:plugin/evaluation.features": crate::capabilities::evaluation::Features,
+        },
+    });
+}
+
 pub use cleaner::aigc::plugin::{annotate, image, mesh, model, svg};
 pub use crawler::aigc::plugin::{collect, config, dataset, http, log, types};
 pub use grader::aigc::plugin::submission;
+pub use metric::aigc::plugin::evaluation;

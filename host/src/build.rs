@@ -26,7 +26,7 @@ use sha2::{Digest, Sha256};
 use crate::manifest::{Kind, Manifest, ManifestError, SECTION};
 
 /// The WIT package every build targets.
-pub const WIT_PACKAGE: &str = "aigc:plugin@0.1.0";
+pub const WIT_PACKAGE: &str = "aigc:plugin@0.1.1";
 
 /// The host's own WIT, the one plugins are built against.
 static WIT: include_dir::Dir<'static> = include_dir::include_dir!("$CARGO_MANIFEST_DIR/../wit");
@@ -534,7 +534,7 @@ pub fn foreign_imports(path: &Path, bytes: &[u8], kind: Kind) -> Result<Vec<Stri
             return version.is_empty() || version.starts_with("0.2.");
         }
         package == "aigc:plugin"
-            && format!("aigc:plugin@{version}") == WIT_PACKAGE
+            && crate::manifest::SUPPORTED_WIT.contains(&format!("aigc:plugin@{version}").as_str())
             && world.iter().any(|w| w == interface)
     };
     Ok(component_imports(path, bytes)?.into_iter().filter(|name| !given(name)).collect())

@@ -8,6 +8,7 @@ pub mod annotate;
 pub mod collect;
 pub mod config;
 pub mod dataset;
+pub mod evaluation;
 pub mod http;
 pub mod image;
 pub mod log;
@@ -55,6 +56,8 @@ pub struct RunContext {
     pub counters: Counters,
     /// Image facts and duplicate groups shared by a clean or annotate run's rules (None: measured per call).
     pub images: Option<Arc<crate::image::groups::RunImages>>,
+    /// The two sets an evaluation compares (the metric world's).
+    pub evaluation: Option<Arc<evaluation::Sets>>,
 }
 
 impl crate::bindings::types::Host for crate::runtime::HostState {}

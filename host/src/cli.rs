@@ -48,6 +48,8 @@ pub enum Command {
     Models(ModelsCommand),
     /// Grade submissions (zip archives or folders) with an untrusted grader plugin: no network, no other files
     Grade(GradeArgs),
+    /// Evaluate generated samples against references with metric plugins (FID, CLIP score, SSIM, Chamfer)
+    Evaluate(EvaluateArgs),
     /// Render every 3D model of a dataset from many views (CPU, Zero123's cameras), storing each view as an item
     Render(RenderArgs),
     /// Look at and manage datasets
@@ -428,6 +430,45 @@ pub struct GradeArgs {
     /// Set a config key the grader declares; repeatable
     #[arg(long = "set", value_name = "KEY=VALUE")]
     pub set: Vec<String>,
+    #[command(flatten)]
+    pub limits: LimitArgs,
+    #[command(flatten)]
+    pub output: JsonArg,
+}
+
+#[derive(Debug, Args)]
+#[command(after_help = "Examples:
+  aigc-host evaluate plugins/image-similarity.wasm --generated out/ --reference gt/ --json
+  aigc-host evaluate plugins/fid.wasm --generated samples/ --reference real/ --model inception=pt-inception
+  aigc-host evaluate plugins/clip-score.wasm --generated samples/ --prompts samples/metadata.jsonl --html report.html
+
+Samples are the images (png, jpg, webp, gif), SVGs and 3D models (glb, gltf, obj, zip) under each folder, named by
+their path inside it. Pairs: --pairs FILE (`generated-name,reference-name` per line), else equal names.
+Prompts: --prompts FILE, JSON Lines of {\"file_name\": ..., \"text\": ...} (Hugging Face imagefolder metadata).")]
+pub struct EvaluateArgs {
+    /// Metric plugins; each reports its own scores
+    #[arg(required = true)]
+    pub metrics: Vec<PathBuf>,
+    /// The folder of what the model under evaluation made
+    #[arg(long, value_name = "DIR")]
+    pub generated: PathBuf,
+    /// The folder it is compared with (real images, ground-truth meshes); not needed by text-image metrics
+    #[arg(long, value_name = "DIR")]
+    pub reference: Option<PathBuf>,
+    /// Pairs of (generated, reference) names, one `a,b` per line; default: equal names on both sides
+    #[arg(long, value_name = "FILE")]
+    pub pairs: Option<PathBuf>,
+    /// Prompts or captions per sample, JSON Lines with `file_name` and `text`
+    #[arg(long, value_name = "FILE")]
+    pub prompts: Option<PathBuf>,
+    /// Set a config key the metrics declare; repeatable
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    pub set: Vec<String>,
+    #[command(flatten)]
+    pub models: ModelArgs,
+    /// Also write a report to open in a browser
+    #[arg(long, value_name = "FILE")]
+    pub html: Option<PathBuf>,
     #[command(flatten)]
     pub limits: LimitArgs,
     #[command(flatten)]

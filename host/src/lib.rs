@@ -33,6 +33,7 @@ pub mod fuzzing;
 pub mod image;
 pub mod manifest;
 pub mod mesh;
+pub mod metrics;
 pub mod models;
 pub mod names;
 pub mod net;

@@ -12,8 +12,10 @@ use sha2::{Digest, Sha256};
 /// The custom section the SDK writes.
 pub const SECTION: &str = "aigc:manifest";
 
-/// WIT packages this host runs. A later host keeps every version it shipped.
-pub const SUPPORTED_WIT: &[&str] = &["aigc:plugin@0.1.0"];
+/// WIT packages this host runs. A later host keeps every version it shipped: 0.1.1 only added (the `metric`
+/// world and its `evaluation` interface, gated `@since(version = 0.1.1)`), so a 0.1.0 component's imports are a
+/// subset of what the 0.1.1 linker defines (wasmtime matches `@0.1.0` imports with `@0.1.1` definitions).
+pub const SUPPORTED_WIT: &[&str] = &["aigc:plugin@0.1.0", "aigc:plugin@0.1.1"];
 
 /// Why a plugin file could not be read as a plugin.
 #[derive(Debug, thiserror::Error)]
@@ -48,6 +50,8 @@ pub enum Kind {
     Cleaner,
     Annotator,
     Grader,
+    /// Evaluates generated samples against references (WIT 0.1.1 and later).
+    Metric,
 }
 
 impl fmt::Display for Kind {
@@ -57,6 +61,7 @@ impl fmt::Display for Kind {
             Kind::Cleaner => "cleaner",
             Kind::Annotator => "annotator",
             Kind::Grader => "grader",
+            Kind::Metric => "metric",
         })
     }
 }

@@ -176,6 +176,13 @@ impl wasmtime_wasi::HostMonotonicClock for FixedClock {
     }
 }
 
+impl HostState {
+    /// The instance's resource table (WASI's handles and the host's own resources, such as feature matrices).
+    pub(crate) fn table(&mut self) -> &mut ResourceTable {
+        &mut self.table
+    }
+}
+
 impl WasiView for HostState {
     fn ctx(&mut self) -> WasiCtxView<'_> {
         WasiCtxView { ctx: &mut self.wasi, table: &mut self.table }
@@ -350,6 +357,7 @@ impl Runtime {
             Kind::Cleaner => bindings::cleaner::Cleaner::add_to_linker::<_, HasSelf<_>>(&mut linker, |s| s),
             Kind::Annotator => bindings::annotator::Annotator::add_to_linker::<_, HasSelf<_>>(&mut linker, |s| s),
             Kind::Grader => bindings::grader::Grader::add_to_linker::<_, HasSelf<_>>(&mut linker, |s| s),
+            Kind::Metric => bindings::metric::Metric::add_to_linker::<_, HasSelf<_>>(&mut linker, |s| s),
         };
         result.map_err(|e| anyhow::anyhow!("{e}"))?;
         Ok(linker)

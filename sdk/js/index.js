@@ -36,4 +36,4 @@ export { HostError, HttpError, describeError } from './lib/errors.js';
 export { keep, drop, passed, failed } from './lib/plugin.js';
 
 /** The WIT package this SDK speaks. */
-export const WIT_PACKAGE = 'aigc:plugin@0.1.0';
+export const WIT_PACKAGE = 'aigc:plugin@0.1.1';

@@ -7,18 +7,19 @@ wit_bindgen::generate!({
     inline: "
         package aigc:sdk;
         world imports {
-            import aigc:plugin/types@0.1.0;
-            import aigc:plugin/log@0.1.0;
-            import aigc:plugin/config@0.1.0;
-            import aigc:plugin/dataset@0.1.0;
-            import aigc:plugin/collect@0.1.0;
-            import aigc:plugin/http@0.1.0;
-            import aigc:plugin/submission@0.1.0;
-            import aigc:plugin/model@0.1.0;
-            import aigc:plugin/annotate@0.1.0;
-            import aigc:plugin/mesh@0.1.0;
-            import aigc:plugin/image@0.1.0;
-            import aigc:plugin/svg@0.1.0;
+            import aigc:plugin/types@0.1.1;
+            import aigc:plugin/log@0.1.1;
+            import aigc:plugin/config@0.1.1;
+            import aigc:plugin/dataset@0.1.1;
+            import aigc:plugin/collect@0.1.1;
+            import aigc:plugin/http@0.1.1;
+            import aigc:plugin/submission@0.1.1;
+            import aigc:plugin/model@0.1.1;
+            import aigc:plugin/annotate@0.1.1;
+            import aigc:plugin/mesh@0.1.1;
+            import aigc:plugin/image@0.1.1;
+            import aigc:plugin/svg@0.1.1;
+            import aigc:plugin/evaluation@0.1.1;
         }
     ",
     world: "aigc:sdk/imports",

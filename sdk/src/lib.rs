@@ -51,6 +51,7 @@ pub mod config;
 pub mod crawl;
 pub mod dataset;
 mod error;
+pub mod evaluation;
 pub mod http;
 pub mod image;
 pub mod log;
@@ -68,7 +69,7 @@ pub use wit_bindgen;
 pub use bindings::aigc::plugin::types::{Check, Report, Verdict};
 
 /// The WIT package this SDK speaks; the host checks it against the versions it runs.
-pub const WIT_PACKAGE: &str = "aigc:plugin@0.1.0";
+pub const WIT_PACKAGE: &str = "aigc:plugin@0.1.1";
 
 /// A plugin that collects items from a source into the dataset (world `crawler`).
 pub trait Crawler {
@@ -92,6 +93,12 @@ pub trait Annotator {
 pub trait Grader {
     /// The checks made on the submission the host exposes through [`submission`].
     fn grade() -> Result<Report>;
+}
+
+/// A plugin that evaluates generated samples against references (world `metric`).
+pub trait Metric {
+    /// The metric's named scores; the host's measures are in [`evaluation`].
+    fn evaluate() -> Result<Vec<evaluation::Score>>;
 }
 
 /// Exports a type implementing [`Crawler`] as this component's `crawl` function.
@@ -126,12 +133,21 @@ macro_rules! export_grader {
     };
 }
 
+/// Exports a type implementing [`Metric`] as this component's `evaluate` function.
+#[macro_export]
+macro_rules! export_metric {
+    ($ty:ty) => {
+        $crate::__export_world!(metric, Metric, $ty);
+    };
+}
+
 #[doc(hidden)]
 pub use aigc_sdk_macros::__export_world;
 
 #[doc(hidden)]
 pub mod __private {
     pub use std::string::String;
+    pub use std::vec::Vec;
 
     /// Copies a string into a fixed-size array at compile time, for the manifest's custom section.
     pub const fn bytes<const N: usize>(text: &str) -> [u8; N] {

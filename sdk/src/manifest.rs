@@ -4,7 +4,7 @@
 /// `aigc-host inspect` and the host's policy read it before the plugin runs.
 ///
 /// The argument is a JSON object. The name and version come from `Cargo.toml`. Keys:
-/// - `"kind"`: `"crawler"`, `"cleaner"` or `"grader"` (required);
+/// - `"kind"`: `"crawler"`, `"cleaner"`, `"annotator"`, `"grader"` or `"metric"` (required);
 /// - `"description"`: one line for `aigc-host inspect`;
 /// - `"hosts"`: host names the plugin fetches from (`"api.example.org"`, `"*.example.org"`, `"host:8443"`);
 ///   the operator's policy can narrow them and `--allow-host` can add more;
@@ -30,7 +30,7 @@ macro_rules! manifest {
                 env!("CARGO_PKG_NAME"),
                 "\",\"version\":\"",
                 env!("CARGO_PKG_VERSION"),
-                "\",\"wit\":\"aigc:plugin@0.1.0\",\"plugin\":",
+                "\",\"wit\":\"aigc:plugin@0.1.1\",\"plugin\":",
                 stringify!($json),
                 "}"
             );

@@ -10,7 +10,7 @@ fn inspect_shows_the_manifest_without_running_the_plugin() {
     let m = out.json();
     assert_eq!(m["name"], "sketchfab");
     assert_eq!(m["kind"], "crawler");
-    assert_eq!(m["wit"], "aigc:plugin@0.1.0");
+    assert_eq!(m["wit"], "aigc:plugin@0.1.1");
     let hosts: Vec<&str> = m["requests"]["hosts"].as_array().unwrap().iter().filter_map(|h| h.as_str()).collect();
     assert!(hosts.contains(&"api.sketchfab.com"), "{hosts:?}");
     assert!(

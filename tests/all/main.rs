@@ -6,6 +6,7 @@ mod cli;
 mod course_grader;
 mod crawl;
 mod crawlers;
+mod evaluate;
 mod export;
 mod fuzz_corpus;
 mod grading;

@@ -30,6 +30,7 @@ fn ctx(calls: u64) -> Arc<RunContext> {
         log: LogSink::new(None),
         counters: Counters::default(),
         images: None,
+        evaluation: None,
     })
 }
 

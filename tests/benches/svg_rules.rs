@@ -251,6 +251,7 @@ fn ctx(plugin: &PluginFile, dataset: &Arc<Dataset>) -> Arc<RunContext> {
         log: LogSink::new(None),
         counters: Counters::default(),
         images: None,
+        evaluation: None,
     })
 }
 

@@ -24,7 +24,7 @@ pub struct ModelGrants {
 }
 
 impl ModelGrants {
-    fn model(&self, name: &str) -> Result<Arc<LoadedModel>, Error> {
+    pub(crate) fn model(&self, name: &str) -> Result<Arc<LoadedModel>, Error> {
         let registered = self.names.get(name).ok_or_else(|| {
             Error::Denied(format!("model `{name}` is not in this plugin's manifest (it may use: {})", self.listed()))
         })?;

@@ -201,6 +201,7 @@ async fn run_pass(args: Pass<'_>, quiet: bool) -> anyhow::Result<ExitCode> {
             log: LogSink::new(None),
             counters: Counters::default(),
             images: Some(Arc::clone(&images)),
+            evaluation: None,
         });
         rules.push(Rule { plugin, pre, ctx, scores: std::sync::Mutex::new(Vec::new()), done, failed_before });
     }

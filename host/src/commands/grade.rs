@@ -104,6 +104,7 @@ pub async fn grade(args: GradeArgs) -> anyhow::Result<ExitCode> {
                         log: LogSink::new(None),
                         counters: Counters::default(),
                         images: None,
+                        evaluation: None,
                     });
                     grade_one(&runtime, &pre, ctx, &limits, name).await
                 }

@@ -110,6 +110,7 @@ pub async fn run(args: RunArgs, quiet: bool) -> anyhow::Result<ExitCode> {
         log: LogSink::new(Progress::for_terminal(&plugin.manifest.name, quiet || args.output.json)),
         counters: Counters::default(),
         images: None,
+        evaluation: None,
     });
 
     tracing::info!("running {label} on `{}`", args.dataset.display());

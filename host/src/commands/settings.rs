@@ -149,6 +149,7 @@ pub fn plugin_of_kind(
             crate::manifest::Kind::Cleaner => "aigc-host clean DIR --rule PLUGIN",
             crate::manifest::Kind::Annotator => "aigc-host annotate DIR --with PLUGIN",
             crate::manifest::Kind::Grader => "aigc-host grade PLUGIN SUBMISSION...",
+            crate::manifest::Kind::Metric => "aigc-host evaluate PLUGIN --generated DIR --reference DIR",
         };
         bail!(
             "`{}` is a {} plugin and `aigc-host {command}` runs {kind}s; run it with `{how}`",

@@ -335,6 +335,19 @@ impl LoadedModel {
         rows_of(&normalise(&self.submit(Work::Images(pixels)).await?)?)
     }
 
+    /// Image features for metrics: a `clip` model's L2-normalised embeddings, a `features` model's raw
+    /// `encode_image` rows.
+    pub async fn image_features(&self, pixels: Tensor) -> Result<Vec<Vec<f32>>, String> {
+        match self.registered.spec.task {
+            Task::Clip => self.embed_images(pixels).await,
+            Task::Features => rows_of(&self.submit(Work::Images(pixels)).await?),
+            other => Err(format!(
+                "model `{}` is a {other:?} model and gives no image features; use a clip or features model",
+                self.registered.name
+            )),
+        }
+    }
+
     /// L2-normalised text embeddings.
     pub async fn embed_texts(&self, tokens: Tensor) -> Result<Vec<Vec<f32>>, String> {
         self.require(Task::Clip, "embed texts")?;

@@ -18,6 +18,9 @@ pub enum Task {
     Captioner,
     /// `classify`: one logit per label of a fixed label list (`labels`); no tokenizer.
     Classifier,
+    /// `encode_image` only, whose raw rows are features for metrics (Inception pool3 for FID and KID, DINOv2
+    /// mean-pooled tokens); no tokenizer.
+    Features,
 }
 
 /// `model.json`.

@@ -12,6 +12,7 @@ fn world_imports(world: &str) -> Option<&'static [&'static str]> {
         "cleaner" => &["types", "log", "config", "dataset", "model", "annotate", "image", "svg", "mesh"],
         "annotator" => &["types", "log", "config", "dataset", "model", "annotate", "image", "svg"],
         "grader" => &["types", "log", "config", "submission", "image", "svg"],
+        "metric" => &["types", "log", "config", "evaluation"],
         _ => return None,
     })
 }
@@ -28,11 +29,13 @@ pub fn __export_world(input: TokenStream) -> TokenStream {
     };
     let wit = concat!(env!("CARGO_MANIFEST_DIR"), "/../../wit");
     let Some(imports) = world_imports(world) else {
-        return compile_error(&format!("unknown world `{world}`: expected crawler, cleaner, annotator or grader"));
+        return compile_error(&format!(
+            "unknown world `{world}`: expected crawler, cleaner, annotator, grader or metric"
+        ));
     };
     let with: String = imports
         .iter()
-        .map(|i| format!("\"aigc:plugin/{i}@0.1.0\": ::aigc_sdk::bindings::aigc::plugin::{i},\n"))
+        .map(|i| format!("\"aigc:plugin/{i}@0.1.1\": ::aigc_sdk::bindings::aigc::plugin::{i},\n"))
         .collect();
     let glue = match *world {
         "crawler" => format!(
@@ -65,8 +68,20 @@ pub fn __export_world(input: TokenStream) -> TokenStream {
                 }}
             }}"
         ),
+        "metric" => format!(
+            "impl Guest for __AigcExport {{
+                fn evaluate() -> ::core::result::Result<
+                    ::aigc_sdk::__private::Vec<::aigc_sdk::evaluation::Score>,
+                    ::aigc_sdk::__private::String,
+                > {{
+                    <{ty} as ::aigc_sdk::Metric>::evaluate().map_err(|e| e.to_string())
+                }}
+            }}"
+        ),
         other => {
-            return compile_error(&format!("unknown world `{other}`: expected crawler, cleaner, annotator or grader"));
+            return compile_error(&format!(
+                "unknown world `{other}`: expected crawler, cleaner, annotator, grader or metric"
+            ));
         }
     };
     let code = format!(

@@ -33,7 +33,7 @@ from .errors import AigcError, Denied, HostError, Invalid, LimitExceeded, NotFou
 
 _types = interface("types")
 
-WIT_PACKAGE = "aigc:plugin@0.1.0"
+WIT_PACKAGE = "aigc:plugin@0.1.1"
 """The WIT package this SDK speaks; the host checks it against the versions it runs."""
 
 Verdict = _types.Verdict

@@ -1,0 +1,269 @@
+//! `aigc-host evaluate`: metric plugins over a generated set and a reference set. Each metric runs once, in a
+//! sandbox with no network, no files and no dataset: it sees the two sets only through `evaluation` (names,
+//! media, prompts, pairs) and asks the host for features, statistics and comparisons, which the host computes and
+//! meters. The report names each score's convention as the plugin states it.
+
+mod sets;
+
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use anyhow::Context;
+use serde::Serialize;
+
+use super::settings;
+use crate::bindings::metric::MetricPre;
+use crate::capabilities::evaluation::Sets;
+use crate::capabilities::{Counters, RunContext, log::LogSink};
+use crate::cli::EvaluateArgs;
+use crate::manifest::Kind;
+use crate::plugin_text;
+use crate::runtime::{self, Runtime};
+
+/// Most scores one metric may report, and most values in one score's per-item list.
+const MAX_SCORES: usize = 200;
+const MAX_PER_ITEM: usize = 2_000_000;
+/// Host work a metric may have done per sample of the two sets, on top of `--host-work`: decoding, features and
+/// comparisons grow with the sets.
+const WORK_PER_SAMPLE_SECONDS: u64 = 1;
+
+#[derive(Debug, Serialize)]
+pub struct Score {
+    pub name: String,
+    /// None when the plugin reported a value that is not a finite number.
+    pub value: Option<f64>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub per_item: Vec<Option<f64>>,
+    pub interval: Option<(f64, f64)>,
+    pub higher_is_better: bool,
+    pub convention: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct MetricResult {
+    pub metric: String,
+    pub sha256: String,
+    pub scores: Vec<Score>,
+    pub error: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct SetSummary {
+    pub folder: String,
+    pub samples: usize,
+    pub with_prompts: usize,
+}
+
+#[derive(Debug, Serialize)]
+pub struct EvaluationReport {
+    pub generated: SetSummary,
+    pub reference: SetSummary,
+    /// (generated name, reference name) of every pair, in the order per-item pair values follow.
+    pub pairs: Vec<(String, String)>,
+    pub metrics: Vec<MetricResult>,
+}
+
+fn summary(folder: Option<&std::path::Path>, samples: &[crate::capabilities::evaluation::SampleFile]) -> SetSummary {
+    SetSummary {
+        folder: folder.map(|f| f.display().to_string()).unwrap_or_default(),
+        samples: samples.len(),
+        with_prompts: samples.iter().filter(|s| s.prompt.is_some()).count(),
+    }
+}
+
+pub async fn evaluate(args: EvaluateArgs) -> anyhow::Result<ExitCode> {
+    let mut evaluation = Sets {
+        generated: sets::scan(&args.generated, "generated")?,
+        reference: match &args.reference {
+            Some(folder) => sets::scan(folder, "reference")?,
+            None => Vec::new(),
+        },
+        pairs: Vec::new(),
+    };
+    evaluation.pairs = match &args.pairs {
+        Some(path) => sets::read_pairs(path, &evaluation)?,
+        None => sets::same_name_pairs(&evaluation),
+    };
+    if let Some(path) = &args.prompts {
+        sets::read_prompts(path, &mut evaluation)?;
+    }
+    let samples = evaluation.generated.len() + evaluation.reference.len();
+    let evaluation = Arc::new(evaluation);
+
+    let mut limits = settings::limits(&args.limits)?;
+    let allowance = std::time::Duration::from_secs(WORK_PER_SAMPLE_SECONDS.saturating_mul(samples as u64));
+    limits.work.plugin_work =
+        limits.work.plugin_work.saturating_add(u64::try_from(allowance.as_nanos()).unwrap_or(u64::MAX));
+    // One host call may be the whole evaluation (the statistics of every feature), so it may use the whole
+    // budget, and its wall-clock backstop grows with it.
+    limits.work.call_work = limits.work.plugin_work;
+    limits.work.call_time = limits.work.call_time.max(allowance);
+    let runtime = Arc::new(Runtime::new()?);
+    let engine = settings::model_engine(&args.models, 1)?;
+    let mut results = Vec::new();
+    for path in &args.metrics {
+        let plugin = settings::plugin_of_kind(path, Kind::Metric, "evaluate")?;
+        let config = settings::config(&plugin, &args.set)?;
+        let models = settings::model_grants(&plugin, &engine, &args.models)?;
+        let component = runtime.compile(&plugin)?;
+        let pre = runtime
+            .linker(Kind::Metric)?
+            .instantiate_pre(&component)
+            .and_then(MetricPre::new)
+            .map_err(|e| crate::runtime::link_error(&plugin, e))?;
+        let ctx = Arc::new(RunContext {
+            plugin: settings::plugin_info(&plugin),
+            config,
+            dataset: None,
+            run_id: None,
+            http: None,
+            submission: None,
+            models,
+            log: LogSink::new(None),
+            counters: Counters::default(),
+            images: None,
+            evaluation: Some(Arc::clone(&evaluation)),
+        });
+        tracing::info!(
+            "evaluating with {} ({} + {} samples)",
+            plugin.label(),
+            evaluation.generated.len(),
+            evaluation.reference.len()
+        );
+        let mut store = runtime.store(ctx, &limits);
+        let outcome = match pre.instantiate_async(&mut store).await {
+            Ok(instance) => runtime::call(&mut store, &limits, async |s| instance.call_evaluate(s).await).await,
+            Err(e) => Err(runtime::failure(&store, e)),
+        };
+        let (scores, error) = match outcome {
+            Ok(scores) if scores.len() > MAX_SCORES => {
+                (Vec::new(), Some(format!("the metric reported {} scores; the limit is {MAX_SCORES}", scores.len())))
+            }
+            Ok(scores) => (scores.into_iter().map(sanitize).collect(), None),
+            Err(failure) => (Vec::new(), Some(failure.to_string())),
+        };
+        results.push(MetricResult { metric: plugin.label(), sha256: plugin.sha256.clone(), scores, error });
+    }
+
+    let names = |side: &[crate::capabilities::evaluation::SampleFile], i: u32| {
+        side.get(i as usize).map(|s| s.name.clone()).unwrap_or_default()
+    };
+    let report = EvaluationReport {
+        generated: summary(Some(&args.generated), &evaluation.generated),
+        reference: summary(args.reference.as_deref(), &evaluation.reference),
+        pairs: evaluation
+            .pairs
+            .iter()
+            .map(|&(g, r)| (names(&evaluation.generated, g), names(&evaluation.reference, r)))
+            .collect(),
+        metrics: results,
+    };
+    if let Some(path) = &args.html {
+        std::fs::write(path, html(&report)).with_context(|| format!("cannot write `{}`", path.display()))?;
+    }
+    if args.output.json {
+        super::print_json(&report)?;
+    } else {
+        print_text(&report);
+    }
+    Ok(super::exit(report.metrics.iter().all(|m| m.error.is_none())))
+}
+
+/// A score held to the rules: bounded text, finite numbers or none, a bounded per-item list.
+fn sanitize(score: crate::bindings::evaluation::Score) -> Score {
+    let finite = |v: f64| v.is_finite().then_some(v);
+    Score {
+        name: plugin_text::cap_name(score.name),
+        value: finite(score.value),
+        per_item: score.per_item.into_iter().take(MAX_PER_ITEM).map(finite).collect(),
+        interval: score.interval.filter(|(a, b)| a.is_finite() && b.is_finite()),
+        higher_is_better: score.higher_is_better,
+        convention: plugin_text::cap_message(score.convention),
+    }
+}
+
+fn print_text(report: &EvaluationReport) {
+    println!(
+        "generated: {} samples ({}), reference: {} samples ({}), {} pairs",
+        report.generated.samples,
+        report.generated.folder,
+        report.reference.samples,
+        report.reference.folder,
+        report.pairs.len()
+    );
+    for metric in &report.metrics {
+        println!("{}", plugin_text::line(&metric.metric));
+        if let Some(error) = &metric.error {
+            println!("  error: {}", plugin_text::text(error));
+        }
+        for score in &metric.scores {
+            let value = score.value.map_or("not a number".to_string(), |v| format!("{v:.6}"));
+            let interval = score.interval.map(|(a, b)| format!(" [{a:.6}, {b:.6}]")).unwrap_or_default();
+            let better = if score.higher_is_better { "higher is better" } else { "lower is better" };
+            println!("  {}: {value}{interval} ({better})", plugin_text::line(&score.name));
+            println!("    {}", plugin_text::line(&score.convention));
+        }
+    }
+}
+
+/// A small self-contained HTML page: each metric's scores and conventions, and per-item values as a histogram.
+fn html(report: &EvaluationReport) -> String {
+    let escape = |s: &str| s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;");
+    let mut out = String::from(
+        "<!doctype html><meta charset=utf-8><title>aigc-host evaluation</title><style>body{font:14px system-ui;\
+         margin:2em;max-width:60em}td,th{padding:.2em .6em;text-align:left}.bar{background:#4a7;height:1em}\
+         .convention{color:#555}</style><h1>Evaluation</h1>",
+    );
+    out.push_str(&format!(
+        "<p>Generated: {} samples ({}). Reference: {} samples ({}). {} pairs.</p>",
+        report.generated.samples,
+        escape(&report.generated.folder),
+        report.reference.samples,
+        escape(&report.reference.folder),
+        report.pairs.len()
+    ));
+    for metric in &report.metrics {
+        out.push_str(&format!("<h2>{}</h2>", escape(&metric.metric)));
+        if let Some(error) = &metric.error {
+            out.push_str(&format!("<p><b>Error:</b> {}</p>", escape(error)));
+        }
+        for score in &metric.scores {
+            let value = score.value.map_or("not a number".to_string(), |v| format!("{v:.6}"));
+            out.push_str(&format!(
+                "<h3>{} = {value}</h3><p class=convention>{} ({})</p>",
+                escape(&score.name),
+                escape(&score.convention),
+                if score.higher_is_better { "higher is better" } else { "lower is better" }
+            ));
+            out.push_str(&histogram(&score.per_item));
+        }
+    }
+    out
+}
+
+/// Per-item values as a 20-bin histogram table.
+fn histogram(values: &[Option<f64>]) -> String {
+    let finite: Vec<f64> = values.iter().flatten().copied().collect();
+    if finite.len() < 2 {
+        return String::new();
+    }
+    let (low, high) = finite.iter().fold((f64::MAX, f64::MIN), |(l, h), &v| (l.min(v), h.max(v)));
+    let bins = 20usize;
+    let width = if high > low { (high - low) / bins as f64 } else { 1.0 };
+    let mut counts = vec![0usize; bins];
+    for v in &finite {
+        let bin = (((v - low) / width) as usize).min(bins - 1);
+        counts[bin] += 1;
+    }
+    let most = counts.iter().copied().max().unwrap_or(1).max(1);
+    let mut out = String::from("<table><tr><th>from</th><th>count</th><th></th></tr>");
+    for (i, count) in counts.iter().enumerate() {
+        out.push_str(&format!(
+            "<tr><td>{:.4}</td><td>{count}</td><td><div class=bar style=\"width:{}em\"></div></td></tr>",
+            low + width * i as f64,
+            20.0 * *count as f64 / most as f64
+        ));
+    }
+    out.push_str("</table>");
+    out
+}

@@ -1,0 +1,347 @@
+//! `aigc-host evaluate` with metric plugins (WIT 0.1.1's `metric` world), and a plugin built for WIT 0.1.0
+//! running on this host.
+
+use std::path::Path;
+
+use aigc_host::metrics::pairs::{self, Planes, SsimOptions};
+use aigc_tests::{aigc, plugins};
+
+/// A textured 96×96 RGB image (rings and stripes: structure for SSIM to see), shifted by `phase`.
+fn photo(phase: f32) -> image::RgbImage {
+    image::RgbImage::from_fn(96, 96, |x, y| {
+        let (fx, fy) = (x as f32, y as f32);
+        let ring = ((fx - 48.0).hypot(fy - 40.0) / 5.0 + phase).sin();
+        let stripe = (fx / 7.0 + fy / 11.0 + phase).cos();
+        let v = |k: f32| (127.5 + 100.0 * (ring * k + stripe * (1.0 - k))).clamp(0.0, 255.0) as u8;
+        image::Rgb([v(0.8), v(0.5), v(0.2)])
+    })
+}
+
+fn save(image: &image::RgbImage, path: &Path) {
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    image.save(path).unwrap();
+}
+
+/// Generated images: blurred, shifted and one identical copy of three references.
+fn sets(root: &Path) -> (std::path::PathBuf, std::path::PathBuf) {
+    let (generated, reference) = (root.join("generated"), root.join("reference"));
+    for (i, phase) in [0.0f32, 1.0, 2.0].into_iter().enumerate() {
+        let original = photo(phase);
+        save(&original, &reference.join(format!("{i}.png")));
+        let made = match i {
+            0 => image::imageops::blur(&original, 1.5),
+            1 => photo(phase + 0.4),
+            _ => original.clone(),
+        };
+        save(&made, &generated.join(format!("{i}.png")));
+    }
+    (generated, reference)
+}
+
+#[test]
+fn image_similarity_reports_the_hosts_measures_per_pair_with_their_conventions() {
+    let dir = tempfile::tempdir().unwrap();
+    let (generated, reference) = sets(dir.path());
+    let html = dir.path().join("report.html");
+    let out = aigc([
+        "evaluate",
+        plugins::IMAGE_SIMILARITY,
+        "--generated",
+        generated.to_str().unwrap(),
+        "--reference",
+        reference.to_str().unwrap(),
+        "--html",
+        html.to_str().unwrap(),
+        "--json",
+    ]);
+    out.assert_ok();
+    let report = out.json();
+    assert_eq!(report["pairs"].as_array().unwrap().len(), 3, "equal names pair up: {report}");
+    let metric = &report["metrics"][0];
+    assert!(metric["error"].is_null(), "{metric}");
+    let score = |name: &str| metric["scores"].as_array().unwrap().iter().find(|s| s["name"] == name).unwrap().clone();
+
+    // Each pair's SSIM is the host's kernel on the same files (Gaussian window, data range 1).
+    let ssim = score("ssim");
+    let per_pair: Vec<f64> = ssim["per_item"].as_array().unwrap().iter().map(|v| v.as_f64().unwrap()).collect();
+    for (i, got) in per_pair.iter().enumerate() {
+        let a = Planes::open(&generated.join(format!("{i}.png"))).unwrap();
+        let b = Planes::open(&reference.join(format!("{i}.png"))).unwrap();
+        let want = pairs::ssim(&a, &b, &SsimOptions::gaussian(1.0)).unwrap().mean;
+        assert!((got - want).abs() < 1e-12, "pair {i}: {got} vs {want}");
+    }
+    assert!(per_pair[0] < 1.0 && per_pair[1] < per_pair[0] && (per_pair[2] - 1.0).abs() < 1e-9, "{per_pair:?}");
+    let mean = per_pair.iter().sum::<f64>() / 3.0;
+    assert!((ssim["value"].as_f64().unwrap() - mean).abs() < 1e-12);
+    let [low, high] = [0, 1].map(|k| ssim["interval"][k].as_f64().unwrap());
+    assert!(low <= mean && mean <= high, "{ssim}");
+    assert!(ssim["convention"].as_str().unwrap().contains("Gaussian window σ 1.5"), "{ssim}");
+    assert_eq!(ssim["higher_is_better"], true);
+    // The identical pair has no finite PSNR: it is left out, and the convention says so.
+    let psnr = score("psnr");
+    assert_eq!(psnr["per_item"].as_array().unwrap().len(), 2);
+    assert!(psnr["convention"].as_str().unwrap().contains("1 identical pair(s)"), "{psnr}");
+    assert_eq!(score("mse")["per_item"][2], 0.0);
+
+    let page = std::fs::read_to_string(&html).unwrap();
+    assert!(page.contains("image-similarity") && page.contains("ssim = "), "{page}");
+}
+
+#[test]
+fn evaluation_errors_name_the_problem() {
+    let dir = tempfile::tempdir().unwrap();
+    let (generated, reference) = sets(dir.path());
+    let run = |generated: &Path, reference: &Path, extra: &[&str]| {
+        let mut args = vec![
+            "evaluate",
+            plugins::IMAGE_SIMILARITY,
+            "--generated",
+            generated.to_str().unwrap(),
+            "--reference",
+            reference.to_str().unwrap(),
+        ];
+        args.extend_from_slice(extra);
+        aigc(args)
+    };
+    // An empty folder.
+    let empty = dir.path().join("empty");
+    std::fs::create_dir(&empty).unwrap();
+    let out = run(&empty, &reference, &[]);
+    assert_eq!(out.code, 1);
+    assert!(out.stderr.contains("generated folder") && out.stderr.contains("holds no images"), "{}", out.stderr);
+    // No pairs: the metric says how to give them.
+    let renamed = dir.path().join("renamed");
+    save(&photo(0.0), &renamed.join("other.png"));
+    let out = run(&renamed, &reference, &[]);
+    assert_eq!(out.code, 1);
+    assert!(out.stdout.contains("no pairs") && out.stdout.contains("--pairs"), "{}", out.stdout);
+    // Different sizes: an error naming both files, unless a size is set.
+    let small = dir.path().join("small");
+    for i in 0..3 {
+        save(
+            &image::imageops::resize(&photo(0.0), 64, 64, image::imageops::FilterType::Triangle),
+            &small.join(format!("{i}.png")),
+        );
+    }
+    let out = run(&small, &reference, &[]);
+    assert_eq!(out.code, 1);
+    assert!(out.stdout.contains("comparing `0.png` with `0.png`") && out.stdout.contains("64"), "{}", out.stdout);
+    run(&small, &reference, &["--set", "size=64"]).assert_ok();
+    // A pair file naming a sample that is not there.
+    let pairs = dir.path().join("pairs.csv");
+    std::fs::write(&pairs, "0.png,9.png\n").unwrap();
+    let out = run(&generated, &reference, &["--pairs", pairs.to_str().unwrap()]);
+    assert_eq!(out.code, 1);
+    assert!(out.stderr.contains("no reference sample named `9.png`"), "{}", out.stderr);
+    // Another kind of plugin is refused before anything runs.
+    let out = aigc(["evaluate", plugins::SIZE_RULE, "--generated", generated.to_str().unwrap()]);
+    assert_eq!(out.code, 1);
+    assert!(out.stderr.contains("cleaner"), "{}", out.stderr);
+}
+
+/// A plugin built with wit-bindgen against the frozen `aigc:plugin@0.1.0` WIT (tests/wit-0.1.0) runs on this
+/// host, which speaks 0.1.1: its imports are 0.1.0's, and its verdicts are stored as any rule's.
+#[test]
+fn a_plugin_built_for_wit_0_1_0_still_runs() {
+    let bytes = std::fs::read(plugins::LEGACY_CLEANER).unwrap();
+    let imports = aigc_host::build::component_imports(Path::new(plugins::LEGACY_CLEANER), &bytes).unwrap();
+    let ours: Vec<&String> = imports.iter().filter(|i| i.starts_with("aigc:plugin/")).collect();
+    assert!(!ours.is_empty() && ours.iter().all(|i| i.ends_with("@0.1.0")), "{imports:?}");
+    let inspected = aigc(["inspect", plugins::LEGACY_CLEANER, "--json"]);
+    assert_eq!(inspected.assert_ok().json()["wit"], "aigc:plugin@0.1.0");
+
+    let dir = tempfile::tempdir().unwrap();
+    let images = dir.path().join("images");
+    save(&photo(0.0), &images.join("a.png"));
+    save(&photo(1.0), &images.join("long-name.png"));
+    let ds = dir.path().join("ds");
+    aigc(["dataset", "import", ds.to_str().unwrap(), images.to_str().unwrap(), "-q"]).assert_ok();
+    let out =
+        aigc(["clean", ds.to_str().unwrap(), "--rule", plugins::LEGACY_CLEANER, "--set", "min_title=5", "--json"]);
+    let summary = out.assert_ok().json();
+    assert_eq!(
+        (summary["checked"].as_u64(), summary["kept"].as_u64(), summary["dropped"].as_u64()),
+        (Some(2), Some(1), Some(1)),
+        "{summary}"
+    );
+    assert_eq!(summary["by_reason"]["short-title"], 1, "{summary}");
+}
+
+fn tiny() -> std::path::PathBuf {
+    aigc_tests::root().join("models/tiny")
+}
+
+/// Runs the host with a model registry of its own.
+fn with_registry(models: &Path, args: &[&str]) -> aigc_tests::Output {
+    let out = aigc_tests::command(args).env("AIGC_HOST_MODELS", models).output().unwrap();
+    aigc_tests::Output {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+/// FID and CLIP score through the tiny models: the plugins' numbers equal the statistics of the features Python
+/// torch computed for the same images (models/tiny/reference.json), so the whole chain (decode, preprocess,
+/// model, statistics, plugin) is checked against the reference.
+#[test]
+fn fid_and_clip_score_equal_the_statistics_of_python_torchs_features() {
+    use aigc_host::metrics::distribution::{Moments, frechet_distance};
+    let dir = tempfile::tempdir().unwrap();
+    let models = dir.path().join("models");
+    for (folder, name) in [("tiny-features", "inception"), ("tiny-clip", "clip")] {
+        let folder = tiny().join(folder);
+        with_registry(&models, &["models", "add", folder.to_str().unwrap(), "--name", name, "-q"]).assert_ok();
+    }
+    let reference: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(tiny().join("reference.json")).unwrap()).unwrap();
+    let files: Vec<String> =
+        reference["images"].as_array().unwrap().iter().map(|i| i["file"].as_str().unwrap().to_string()).collect();
+    let floats = |v: &serde_json::Value| -> Vec<f32> {
+        v.as_array().unwrap().iter().map(|x| x.as_f64().unwrap() as f32).collect()
+    };
+    // The first four images are "generated", the other three the references; each folder lists by name.
+    let (generated, references) = (dir.path().join("generated"), dir.path().join("reference"));
+    let mut sides: [Vec<(String, usize)>; 2] = [Vec::new(), Vec::new()];
+    for (i, file) in files.iter().enumerate() {
+        let name = Path::new(file).file_name().unwrap().to_str().unwrap().to_string();
+        let side = usize::from(i >= 4);
+        let folder = if side == 0 { &generated } else { &references };
+        std::fs::create_dir_all(folder).unwrap();
+        std::fs::copy(tiny().join(file), folder.join(&name)).unwrap();
+        sides[side].push((name, i));
+    }
+    for side in &mut sides {
+        side.sort();
+    }
+
+    let out = with_registry(
+        &models,
+        &[
+            "evaluate",
+            plugins::FID,
+            "--generated",
+            generated.to_str().unwrap(),
+            "--reference",
+            references.to_str().unwrap(),
+            "--model",
+            "inception=inception",
+            "--json",
+        ],
+    );
+    let report = out.assert_ok().json();
+    let scores = &report["metrics"][0]["scores"];
+    let fid = scores[0]["value"].as_f64().unwrap();
+    let gaussian = |side: &[(String, usize)]| {
+        let mut moments = Moments::new(16).unwrap();
+        for (_, i) in side {
+            moments.push(&floats(&reference["tiny-features"]["features"][*i])).unwrap();
+        }
+        moments.gaussian().unwrap()
+    };
+    let want = frechet_distance(&gaussian(&sides[0]), &gaussian(&sides[1])).unwrap();
+    assert!((fid - want).abs() <= 1e-4 * want.abs().max(1e-3), "FID {fid}, from torch's features {want}");
+    let kid = &scores[1];
+    assert_eq!(kid["name"], "kid");
+    assert_eq!(kid["per_item"].as_array().unwrap().len(), 100, "one value per subset: {kid}");
+    assert!(kid["convention"].as_str().unwrap().contains("subsets of 3 (asked 1000)"), "{kid}");
+
+    // CLIP score: each generated image against one prompt, as torchmetrics defines it.
+    let prompts: Vec<String> =
+        reference["prompts"].as_array().unwrap().iter().map(|p| p.as_str().unwrap().to_string()).collect();
+    let lines: String = sides[0]
+        .iter()
+        .enumerate()
+        .map(|(k, (name, _))| {
+            format!("{}\n", serde_json::json!({"file_name": name, "text": prompts[k % prompts.len()]}))
+        })
+        .collect();
+    let prompt_file = dir.path().join("prompts.jsonl");
+    std::fs::write(&prompt_file, lines).unwrap();
+    let out = with_registry(
+        &models,
+        &[
+            "evaluate",
+            plugins::CLIP_SCORE,
+            "--generated",
+            generated.to_str().unwrap(),
+            "--reference",
+            references.to_str().unwrap(),
+            "--prompts",
+            prompt_file.to_str().unwrap(),
+            "--json",
+        ],
+    );
+    let report = out.assert_ok().json();
+    let clip = &report["metrics"][0]["scores"][0];
+    assert_eq!(clip["name"], "clip-score");
+    for (k, ((_, i), got)) in sides[0].iter().zip(clip["per_item"].as_array().unwrap()).enumerate() {
+        let want = reference["tiny-clip"]["clip_score"][*i][k % prompts.len()].as_f64().unwrap();
+        assert!((got.as_f64().unwrap() - want).abs() < 1e-3, "image {i}, prompt {k}: {got} vs {want}");
+    }
+    let image = &report["metrics"][0]["scores"][1];
+    assert_eq!(image["name"], "clip-image");
+    assert_eq!(image["per_item"].as_array().unwrap().len(), 4, "{image}");
+}
+
+/// Chamfer distance, F-score and IoU through the mesh-similarity plugin: a model against itself is a perfect
+/// match, and a box half as deep as the reference cube has the IoU the geometry gives (both normalised to largest
+/// side 1 and centred, the box fills half the cube) and the Chamfer distance the host's kernels give on the same
+/// files.
+#[test]
+fn mesh_similarity_matches_the_geometry_and_the_hosts_kernels() {
+    use aigc_host::mesh::{Bundle, Limits, load};
+    use aigc_host::metrics::points::{Chamfer, Frame, Nearest, Surface};
+    use aigc_tests::meshes::{Model, cube, glb};
+    let dir = tempfile::tempdir().unwrap();
+    let (generated, reference) = (dir.path().join("generated"), dir.path().join("reference"));
+    std::fs::create_dir_all(&generated).unwrap();
+    std::fs::create_dir_all(&reference).unwrap();
+    let red = [0.8, 0.1, 0.1, 1.0];
+    let unit = Model { meshes: vec![cube([0.0; 3], 1.0, red)], texture: None };
+    let mut flat = cube([0.0; 3], 1.0, red);
+    for p in &mut flat.positions {
+        p[2] *= 0.5;
+    }
+    let flat = Model { meshes: vec![flat], texture: None };
+    for (name, generated_model) in [("flat.glb", &flat), ("same.glb", &unit)] {
+        std::fs::write(generated.join(name), glb(generated_model)).unwrap();
+        std::fs::write(reference.join(name), glb(&unit)).unwrap();
+    }
+    let out = aigc([
+        "evaluate",
+        plugins::MESH_SIMILARITY,
+        "--generated",
+        generated.to_str().unwrap(),
+        "--reference",
+        reference.to_str().unwrap(),
+        "--set",
+        "points=4000",
+        "--json",
+    ]);
+    let report = out.assert_ok().json();
+    let metric = &report["metrics"][0];
+    assert!(metric["error"].is_null(), "{metric}");
+    let per_item = |name: &str| -> Vec<f64> {
+        let score = metric["scores"].as_array().unwrap().iter().find(|s| s["name"] == name).unwrap();
+        score["per_item"].as_array().unwrap().iter().map(|v| v.as_f64().unwrap()).collect()
+    };
+    // Pairs are in name order: flat, then same.
+    let (chamfer, fscore, iou) = (per_item("chamfer"), per_item("fscore"), per_item("iou"));
+    assert_eq!((chamfer[1], fscore[1], iou[1]), (0.0, 1.0, 1.0), "a model against itself");
+    assert!((iou[0] - 0.5).abs() < 0.04, "the half-deep box fills half the cube: IoU {}", iou[0]);
+    assert!(fscore[0] < 1.0 && chamfer[0] > 0.01, "chamfer {chamfer:?}, fscore {fscore:?}");
+
+    let surface = |path: &Path| {
+        let files = vec![("m.glb".to_string(), std::fs::read(path).unwrap())];
+        Surface::new(
+            &load(&Bundle::new(files, &Limits::default()).unwrap(), &Limits::default()).unwrap(),
+            Frame::Normalised,
+        )
+        .unwrap()
+    };
+    let (a, b) = (surface(&generated.join("flat.glb")), surface(&reference.join("flat.glb")));
+    let nearest = Nearest::between(&a.sample(4000, 0).unwrap(), &b.sample(4000, 0).unwrap()).unwrap();
+    let want = nearest.chamfer(Chamfer::EUCLIDEAN_MEAN_AVERAGE).unwrap().total;
+    assert!((chamfer[0] - want).abs() < 1e-12, "plugin {} vs kernel {want}", chamfer[0]);
+}
