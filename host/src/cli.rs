@@ -96,6 +96,7 @@ pub enum PluginKind {
     Cleaner,
     Annotator,
     Grader,
+    Metric,
 }
 
 /// The languages `aigc-host new` writes.

@@ -468,7 +468,7 @@ fn python_sdk_and_template_unit_tests_pass() {
     assert!(sdk.stderr.contains("OK"), "{}", sdk.stderr);
 
     let dir = tempfile::tempdir().unwrap();
-    for kind in ["cleaner", "crawler", "annotator", "grader"] {
+    for kind in ["cleaner", "crawler", "annotator", "grader", "metric"] {
         let name = format!("my-{kind}");
         aigc(["new", kind, &name, "--lang", "python", "--dir", dir.path().to_str().unwrap()]).assert_ok();
         let project = dir.path().join(&name);
@@ -496,6 +496,59 @@ fn the_python_cleaner_template_builds_and_cleans() {
     let v = verdicts(&ds);
     assert_eq!(v[&("big.txt".into(), "my-rule".into())], (true, "big-enough".into(), Some(4096.0)));
     assert_eq!(v[&("small.txt".into(), "my-rule".into())], (false, "too-small".into(), Some(4.0)));
+}
+
+/// A metric written in Python (the template) builds for the `metric` world and reports the host's SSIM per pair.
+#[test]
+fn the_python_metric_template_builds_and_evaluates() {
+    use aigc_host::metrics::pairs::{self, Planes, SsimOptions};
+    let dir = tempfile::tempdir().unwrap();
+    aigc(["new", "metric", "my-ssim", "--lang", "python", "--dir", dir.path().to_str().unwrap()]).assert_ok();
+    let plugin = lang_plugins::built(&dir.path().join("my-ssim"));
+    let (generated, reference) = (dir.path().join("generated"), dir.path().join("reference"));
+    for (folder, shift) in [(&generated, 9u32), (&reference, 0)] {
+        std::fs::create_dir_all(folder).unwrap();
+        for (name, k) in [("a.png", 3u32), ("b.png", 5)] {
+            let image = image::RgbImage::from_fn(32, 32, |x, y| {
+                image::Rgb([((x * k + y * 7 + shift) % 256) as u8, ((x ^ y) * 8 % 256) as u8, (y * k % 256) as u8])
+            });
+            image.save(folder.join(name)).unwrap();
+        }
+    }
+    let out = aigc([
+        "evaluate",
+        plugin.to_str().unwrap(),
+        "--generated",
+        generated.to_str().unwrap(),
+        "--reference",
+        reference.to_str().unwrap(),
+        "--json",
+    ]);
+    let report = out.assert_ok().json();
+    let ssim = &report["metrics"][0]["scores"][0];
+    assert_eq!(ssim["name"], "ssim", "{report}");
+    for (k, name) in ["a.png", "b.png"].into_iter().enumerate() {
+        let (a, b) = (Planes::open(&generated.join(name)).unwrap(), Planes::open(&reference.join(name)).unwrap());
+        let want = pairs::ssim(&a, &b, &SsimOptions::gaussian(1.0)).unwrap().mean;
+        let got = ssim["per_item"][k].as_f64().unwrap();
+        assert!((got - want).abs() < 1e-12, "{name}: {got} vs {want}");
+    }
+    assert!(ssim["interval"].is_array(), "{ssim}");
+    assert!(ssim["convention"].as_str().unwrap().contains("gaussian window"), "{ssim}");
+
+    // A bad config value is the metric's error, named.
+    let out = aigc([
+        "evaluate",
+        plugin.to_str().unwrap(),
+        "--generated",
+        generated.to_str().unwrap(),
+        "--reference",
+        reference.to_str().unwrap(),
+        "--set",
+        "window=box",
+    ]);
+    assert_eq!(out.code, 1, "{}", out.stdout);
+    assert!(out.stdout.contains("window `box`"), "{}\n{}", out.stdout, out.stderr);
 }
 
 #[test]

@@ -91,7 +91,7 @@ fn check_module_name(name: &str) -> Result<(), String> {
         return Err(format!("`[tool.aigc] module` = `{name}` is not a Python module name (`app`, `my_rule.main`)"));
     }
     let top = name.split('.').next().unwrap_or(name);
-    if matches!(top, "crawler" | "cleaner" | "annotator" | "grader" | "wit_world" | "aigc_sdk" | ENTRY) {
+    if matches!(top, "crawler" | "cleaner" | "annotator" | "grader" | "metric" | "wit_world" | "aigc_sdk" | ENTRY) {
         return Err(format!(
             "`[tool.aigc] module` = `{name}`: a module may not be called `{top}` (the build uses that name); rename \
              it, e.g. `app`"

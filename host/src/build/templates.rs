@@ -58,6 +58,7 @@ fn kind_name(kind: PluginKind) -> &'static str {
         PluginKind::Cleaner => "cleaner",
         PluginKind::Annotator => "annotator",
         PluginKind::Grader => "grader",
+        PluginKind::Metric => "metric",
     }
 }
 
@@ -67,6 +68,7 @@ fn kind_of(kind: PluginKind) -> crate::manifest::Kind {
         PluginKind::Cleaner => crate::manifest::Kind::Cleaner,
         PluginKind::Annotator => crate::manifest::Kind::Annotator,
         PluginKind::Grader => crate::manifest::Kind::Grader,
+        PluginKind::Metric => crate::manifest::Kind::Metric,
     }
 }
 
@@ -206,6 +208,7 @@ pub fn create(args: &NewArgs) -> Result<Created, BuildError> {
         PluginKind::Cleaner => format!("aigc-host clean DATASET --rule {wasm}"),
         PluginKind::Annotator => format!("aigc-host annotate DATASET --with {wasm}"),
         PluginKind::Grader => format!("aigc-host grade {wasm} SUBMISSION.zip"),
+        PluginKind::Metric => format!("aigc-host evaluate {wasm} --generated OUT/ --reference GT/"),
     };
     Ok(Created { edit: dir.join(edit), dir, files: written, try_it })
 }
@@ -296,11 +299,15 @@ mod tests {
     }
 
     #[test]
-    fn every_language_has_a_template_for_every_kind() {
+    fn every_language_has_a_template_for_every_kind_it_builds() {
         for lang in ["rust", "python", "js"] {
             for kind in ["crawler", "cleaner", "annotator", "grader"] {
                 assert!(TEMPLATES.get_dir(format!("{lang}/{kind}")).is_some(), "no {lang}/{kind} template");
             }
+        }
+        // Metrics (WIT 0.1.1) have Rust and Python SDK support; the JavaScript SDK has none yet.
+        for lang in ["rust", "python"] {
+            assert!(TEMPLATES.get_dir(format!("{lang}/metric")).is_some(), "no {lang}/metric template");
         }
     }
 

@@ -1,7 +1,7 @@
 """Write plugins for aigc-host in Python.
 
 A plugin is a WebAssembly component the host runs in a sandbox. Write one class in ``app.py`` that subclasses
-:class:`Crawler`, :class:`Cleaner`, :class:`Annotator` or :class:`Grader`, declare the plugin in
+:class:`Crawler`, :class:`Cleaner`, :class:`Annotator`, :class:`Grader` or :class:`Metric`, declare the plugin in
 ``pyproject.toml`` under ``[tool.aigc]``, and build it with ``aigc-host build``::
 
     from aigc_sdk import Cleaner, Verdict, drop, keep, svg
@@ -16,7 +16,7 @@ A plugin is a WebAssembly component the host runs in a sandbox. Write one class 
 The host's interfaces are modules of this package: :mod:`~aigc_sdk.log`, :mod:`~aigc_sdk.config`,
 :mod:`~aigc_sdk.dataset`, :mod:`~aigc_sdk.collect`, :mod:`~aigc_sdk.http`, :mod:`~aigc_sdk.annotate`,
 :mod:`~aigc_sdk.model`, :mod:`~aigc_sdk.image`, :mod:`~aigc_sdk.svg`, :mod:`~aigc_sdk.mesh`,
-:mod:`~aigc_sdk.submission`; :mod:`~aigc_sdk.crawl` and :mod:`~aigc_sdk.web` help crawlers, and
+:mod:`~aigc_sdk.submission`, :mod:`~aigc_sdk.evaluation`; :mod:`~aigc_sdk.crawl` and :mod:`~aigc_sdk.web` help crawlers, and
 :mod:`~aigc_sdk.testing` runs a plugin's methods on your machine against fakes. A plugin may import only the
 interfaces its kind is given (a crawler has no ``svg``; a grader has no ``dataset``).
 
@@ -26,7 +26,7 @@ writes to the run's log.
 
 from __future__ import annotations
 
-from typing import Any, Optional
+from typing import Any, List, Optional
 
 from ._wit import IN_COMPONENT, interface
 from .errors import AigcError, Denied, HostError, Invalid, LimitExceeded, NotFound
@@ -115,6 +115,20 @@ class Grader:
         raise NotImplementedError(f"{type(self).__name__} must define grade(self)")
 
 
+class Metric:
+    """A plugin that scores a set of generated samples against references (world ``metric``). Subclass it and
+    write :meth:`evaluate`; :mod:`aigc_sdk.evaluation` names the samples and computes features, statistics and
+    comparisons in the host."""
+
+    KIND = "metric"
+    """The world this base class exports."""
+
+    def evaluate(self) -> List[Any]:
+        """The metric's named scores: a list of :class:`aigc_sdk.evaluation.Score`, made with
+        :func:`aigc_sdk.evaluation.score`."""
+        raise NotImplementedError(f"{type(self).__name__} must define evaluate(self)")
+
+
 __all__ = [
     "AigcError",
     "Annotator",
@@ -128,6 +142,7 @@ __all__ = [
     "Invalid",
     "Item",
     "LimitExceeded",
+    "Metric",
     "NotFound",
     "Report",
     "Verdict",

@@ -16,11 +16,11 @@ from typing import Any, List, Type
 
 # Everything a call may need is imported here, at build time: componentize-py snapshots the modules imported
 # while it builds, and a module first imported during a call is not in the component.
-from . import Annotator, Check, Cleaner, Crawler, Grader, Report, Verdict, log
+from . import Annotator, Check, Cleaner, Crawler, Grader, Metric, Report, Verdict, log
 from ._wit import Err
 from .errors import describe
 
-BASES = {"crawler": Crawler, "cleaner": Cleaner, "annotator": Annotator, "grader": Grader}
+BASES = {"crawler": Crawler, "cleaner": Cleaner, "annotator": Annotator, "grader": Grader, "metric": Metric}
 """The base class of each kind."""
 
 
@@ -57,6 +57,7 @@ def _method(kind: str) -> str:
         "cleaner": "a check(self, item) method returning keep() or drop(reason)",
         "annotator": "an annotate(self, item) method",
         "grader": "a grade(self) method returning a Report",
+        "metric": "an evaluate(self) method returning a list of evaluation.score(...)",
     }[kind]
 
 
@@ -174,6 +175,29 @@ def world(kind: str, cls: Type[Any]) -> Type[Any]:
                     _flush()
 
         return GraderWorld
+
+    if kind == "metric":
+        from . import evaluation
+
+        class MetricWorld:
+            def evaluate(self) -> List[Any]:
+                try:
+                    _route_streams()
+                    scores = instance().evaluate()
+                    if isinstance(scores, evaluation.Score):
+                        scores = [scores]
+                    if not isinstance(scores, (list, tuple)) or not all(isinstance(s, evaluation.Score) for s in scores):
+                        raise TypeError(
+                            f"evaluate() returned {type(scores).__name__}, not a list of Scores: return "
+                            "[evaluation.score(name, value, higher_is_better=..., convention=...), ...]"
+                        )
+                    return list(scores)
+                except BaseException as e:
+                    raise _fail(e) from None
+                finally:
+                    _flush()
+
+        return MetricWorld
 
     raise PluginError(f"unknown plugin kind `{kind}`: one of {', '.join(BASES)}")
 

@@ -2,7 +2,7 @@
 
 Inside a component built by ``aigc-host build``, componentize-py generates the ``wit_world`` package from the
 host's WIT and this module imports it. Outside one (an editor, a unit test on your machine), the same bindings,
-generated once for all four worlds, are loaded from ``aigc_sdk/_bindings``: their functions raise
+generated once for all five worlds, are loaded from ``aigc_sdk/_bindings``: their functions raise
 ``NotImplementedError`` until :mod:`aigc_sdk.testing` puts fakes in their place.
 """
 
@@ -32,6 +32,7 @@ _WORLDS = {
     "cleaner": ("log", "config", "dataset", "model", "annotate", "mesh", "image", "svg"),
     "annotator": ("log", "config", "dataset", "model", "annotate", "image", "svg"),
     "grader": ("log", "config", "submission", "image", "svg"),
+    "metric": ("log", "config", "evaluation"),
 }
 
 

@@ -26,7 +26,9 @@ from typing import Any, Callable, Dict, List, Optional, Tuple, Union
 
 from ._wit import IN_COMPONENT, Err, Ok
 
-_IMPORTS = ("log", "config", "dataset", "collect", "http", "annotate", "model", "image", "svg", "mesh", "submission")
+_IMPORTS = (
+    "log", "config", "dataset", "collect", "http", "annotate", "model", "image", "svg", "mesh", "submission", "evaluation"
+)
 
 
 def _mod(name: str):
@@ -36,7 +38,9 @@ def _mod(name: str):
 class FakeHost:
     """Fake answers to every host call, installed while the ``with`` block runs.
 
-    ``config``: the values ``config.get`` returns. ``submission``: path → bytes for a grader. ``http``: a function
+    ``config``: the values ``config.get`` returns. ``submission``: path → bytes for a grader. ``samples``: a
+    metric's sample names per side (``{"generated": ["a.png"], "reference": ["a.png"]}``; equal names pair up,
+    measures stay the host's: fake them with :meth:`fake`). ``http``: a function
     ``(url, request) -> (status, body)`` or a dict url → body (absent URLs answer 404). What the plugin did is
     kept in :attr:`logs`, :attr:`annotations`, :attr:`stored` and :attr:`state`.
     """
@@ -47,11 +51,14 @@ class FakeHost:
         submission: Optional[Dict[str, bytes]] = None,
         submission_name: str = "submission",
         http: Union[None, Dict[str, bytes], Callable[[str, Any], Tuple[int, bytes]]] = None,
+        samples: Optional[Dict[str, List[str]]] = None,
     ) -> None:
         if IN_COMPONENT:
             raise RuntimeError("aigc_sdk.testing is for tests on your machine, not inside a plugin")
         self.config: Dict[str, str] = dict(config or {})
         """Config values by key."""
+        self.samples: Dict[str, List[str]] = {side: list(names) for side, names in (samples or {}).items()}
+        """A metric's sample names, by side (``"generated"``, ``"reference"``)."""
         self.items: Dict[str, Any] = {}
         """Items by id (add them with :meth:`add_item`)."""
         self.files: Dict[Tuple[str, str], bytes] = {}
@@ -209,13 +216,36 @@ class FakeHost:
             ("submission", "read"): read,
             ("submission", "read_range"): lambda path, offset, length: read(path)[offset : offset + length],
         }
-        for name in ("model", "image", "svg", "mesh"):
-            module = _mod(name)
+        answers.update(self._evaluation_answers())
+        for name in ("model", "image", "svg", "mesh", "evaluation"):
+            try:
+                module = _mod(name)
+            except ImportError:  # bindings from before the interface existed
+                continue
             for function in [f for f in vars(module) if callable(getattr(module, f)) and f[0].islower()]:
-                answers[(name, function)] = _host_only(name, function)
+                answers.setdefault((name, function), _host_only(name, function))
         answers.update(self._fakes)
         _ = (log, dataset)
         return answers
+
+    def _evaluation_answers(self) -> Dict[Tuple[str, str], Callable[..., Any]]:
+        evaluation = _mod("evaluation")
+        media = {"svg": evaluation.Media.SVG, "glb": evaluation.Media.MESH, "gltf": evaluation.Media.MESH,
+                 "obj": evaluation.Media.MESH, "zip": evaluation.Media.MESH}
+
+        def names(side: Any) -> List[str]:
+            return self.samples.get("generated" if side == evaluation.Side.GENERATED else "reference", [])
+
+        def samples(side: Any) -> List[Any]:
+            kinds = [media.get(n.rsplit(".", 1)[-1].lower(), evaluation.Media.IMAGE) for n in names(side)]
+            return [evaluation.Sample(n, k, None) for n, k in zip(names(side), kinds)]
+
+        def pairs() -> List[Tuple[int, int]]:
+            reference = {n: j for j, n in enumerate(names(evaluation.Side.REFERENCE))}
+            generated = names(evaluation.Side.GENERATED)
+            return [(i, reference[n]) for i, n in enumerate(generated) if n in reference]
+
+        return {("evaluation", "samples"): samples, ("evaluation", "pairs"): pairs}
 
     def _answer_http(self, request: Any) -> Tuple[int, bytes]:
         if callable(self.http):
@@ -256,13 +286,15 @@ def wit_error(kind: str, message: str) -> Err:
 
 
 def call(plugin_class: type, method: str, *args: Any) -> Any:
-    """Runs ``method`` (``check``, ``crawl``, ``annotate``, ``grade``) of a new ``plugin_class`` through the
+    """Runs ``method`` (``check``, ``crawl``, ``annotate``, ``grade``, ``evaluate``) of a new ``plugin_class`` through the
     component's glue: returns what the host would receive, or raises ``componentize_py_types.Err`` whose
     ``value`` is the error string the host would report. Call it inside a :class:`FakeHost` block."""
     from ._export import world
 
     kind = getattr(plugin_class, "KIND", None)
-    exported = {"check": "check", "crawl": "crawl", "annotate": "annotate_item", "grade": "grade"}[method]
+    exported = {"check": "check", "crawl": "crawl", "annotate": "annotate_item", "grade": "grade", "evaluate": "evaluate"}[
+        method
+    ]
     wit_world = world(kind, plugin_class)()
     import sys
 

@@ -12,6 +12,7 @@ from aigc_sdk import (  # noqa: E402
     Cleaner,
     Crawler,
     Grader,
+    Metric,
     NotFound,
     Report,
     check,
@@ -20,6 +21,7 @@ from aigc_sdk import (  # noqa: E402
     crawl,
     dataset,
     drop,
+    evaluation,
     http,
     keep,
     log,
@@ -189,6 +191,53 @@ class Glue(unittest.TestCase):
         with testing.FakeHost(submission={"README.md": b"hi", "src/a.py": b""}, submission_name="12_1.zip"):
             [c] = testing.call(Readme, "grade").checks
         self.assertEqual((c.passed, c.points, c.message), (True, 1.0, "12_1.zip"))
+
+    def test_metrics_see_samples_and_pairs_and_report_scores(self):
+        class Ssim(Metric):
+            def evaluate(self):
+                pairs = evaluation.pairs()
+                ssim = [s.ssim for s in evaluation.compare_images(pairs)]
+                media = [s.media for s in evaluation.samples(evaluation.Side.GENERATED)]
+                return [
+                    evaluation.score("ssim", evaluation.mean(ssim), higher_is_better=True, convention="test",
+                                     per_item=ssim, interval=evaluation.bootstrap_interval(ssim, seed=3)),
+                    evaluation.score("meshes", media.count(evaluation.Media.MESH), higher_is_better=True,
+                                     convention="count"),
+                ]
+
+        samples = {"generated": ["b.png", "a.png", "m.glb"], "reference": ["a.png", "b.png", "c.png"]}
+        with testing.FakeHost(samples=samples) as host:
+            asked = []
+            host.fake("evaluation", "compare_images", lambda pairs, options: asked.append((pairs, options)) or [
+                evaluation.ImageScores(0.0, None, v, 0.0) for v in (0.25, 0.75)
+            ])
+            ssim, meshes = testing.call(Ssim, "evaluate")
+        # Equal names pair up, in generated order.
+        self.assertEqual(asked[0][0], [(0, 1), (1, 0)])
+        self.assertEqual(asked[0][1].ssim_window, evaluation.SsimWindow.GAUSSIAN)
+        self.assertEqual((ssim.value, ssim.per_item, ssim.higher_is_better), (0.5, [0.25, 0.75], True))
+        low, high = ssim.interval
+        self.assertTrue(0.25 <= low <= 0.5 <= high <= 0.75)
+        self.assertEqual(evaluation.bootstrap_interval([0.25, 0.75], seed=3), ssim.interval)
+        self.assertEqual(meshes.value, 1.0)
+
+    def test_a_metric_returning_no_scores_list_is_explained(self):
+        class Bad(Metric):
+            def evaluate(self):
+                return 0.5
+
+        class Host(Metric):
+            def evaluate(self):
+                return [evaluation.score("fid", evaluation.frechet_distance(None, None), higher_is_better=False,
+                                         convention="")]
+
+        with testing.FakeHost():
+            with self.assertRaises(Exception) as raised:
+                testing.call(Bad, "evaluate")
+            self.assertIn("evaluate() returned float, not a list of Scores", raised.exception.value)
+            with self.assertRaises(Exception) as raised:
+                testing.call(Host, "evaluate")
+            self.assertIn("evaluation.frechet_distance runs in the host", raised.exception.value)
 
     def test_crawlers_put_items(self):
         class One(Crawler):

@@ -10,6 +10,7 @@ import weakref
 from componentize_py_types import Result, Ok, Err, Some
 from .imports import types
 from .imports import dataset
+from .imports import evaluation
 
 
 class WitWorld(Protocol):
@@ -44,6 +45,15 @@ class WitWorld(Protocol):
     @abstractmethod
     def grade(self) -> types.Report:
         """
+        Raises: `componentize_py_types.Err(wit_world.imports.str)`
+        """
+        raise NotImplementedError
+
+    @abstractmethod
+    def evaluate(self) -> List[evaluation.Score]:
+        """
+        The metric's named scores over the two sets.
+        
         Raises: `componentize_py_types.Err(wit_world.imports.str)`
         """
         raise NotImplementedError
