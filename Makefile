@@ -49,6 +49,25 @@ $(TORCH_STAMP):
 host: setup
 	$(CARGO) build --release -p aigc-host
 
+# The metric tests compare `aigc-host evaluate` with the Python reference implementations (pytorch-fid) on the
+# same files: a venv over the torch venv's torch (a .pth file, so both sides load the same libtorch), with
+# torchvision, pytorch-fid, SciPy and Pillow; models/export_features.py runs in it too.
+METRICS_VENV ?= $(HOME)/.cache/aigc-host/metrics-venv
+METRICS_STAMP := $(METRICS_VENV)/.installed-1
+export AIGC_METRICS_PYTHON := $(METRICS_VENV)/bin/python
+.PHONY: metrics-venv
+metrics-venv: $(METRICS_STAMP)
+$(METRICS_STAMP): $(TORCH_STAMP)
+	@echo "making $(METRICS_VENV): pytorch-fid over the torch of $(TORCH_VENV)"
+	rm -rf $(METRICS_VENV)
+	$(PYTHON) -m venv $(METRICS_VENV)
+	$(TORCH_VENV)/bin/python -c "import site; print(site.getsitepackages()[0])" \
+	  > $$($(METRICS_VENV)/bin/python -c "import site; print(site.getsitepackages()[0])")/torch-venv.pth
+	$(METRICS_VENV)/bin/pip install --quiet --disable-pip-version-check --no-deps \
+	  "torchvision==0.28.*" pytorch-fid==0.3.0 "scipy>=1.11" "pillow>=10"
+	$(METRICS_VENV)/bin/python -c "import torch, torchvision, pytorch_fid.fid_score, scipy.linalg, PIL"
+	@touch $@
+
 plugins: toolchain
 	CARGO_TARGET_DIR=$(WASM_TARGET_DIR) $(CARGO) build --release --target wasm32-wasip2 \
 	  --config profile.release.debug=false $(addprefix -p ,$(PLUGINS))
@@ -64,7 +83,7 @@ demo: build
 	$(HOST) dataset stats demo-data
 
 # The tests run the real binary, so it is built first; the test build builds every plugin from source.
-test: setup host
+test: setup host metrics-venv
 	@if command -v cargo-nextest >/dev/null; then \
 	  $(CARGO) nextest run --release -p aigc-host -p aigc-sdk -p aigc-tests --no-fail-fast; \
 	else \

@@ -345,3 +345,57 @@ fn mesh_similarity_matches_the_geometry_and_the_hosts_kernels() {
     let want = nearest.chamfer(Chamfer::EUCLIDEAN_MEAN_AVERAGE).unwrap().total;
     assert!((chamfer[0] - want).abs() < 1e-12, "plugin {} vs kernel {want}", chamfer[0]);
 }
+
+/// The Python the metric references run in (`make metrics-venv`): `AIGC_METRICS_PYTHON`, or the venv's default
+/// place.
+fn metrics_python() -> std::path::PathBuf {
+    let python = std::env::var_os("AIGC_METRICS_PYTHON").map(std::path::PathBuf::from).unwrap_or_else(|| {
+        std::path::PathBuf::from(std::env::var_os("HOME").unwrap_or_default()).join(".cache/aigc-host/metrics-venv/bin/python")
+    });
+    assert!(python.exists(), "{} is missing: run `make metrics-venv` (pytorch-fid over the torch venv)", python.display());
+    python
+}
+
+/// FID through pytorch-fid's own Inception network, exported by models/export_features.py (random weights, as no
+/// weights can be downloaded here) and registered as users register the real one, equals pytorch-fid's
+/// `get_activations` + `calculate_frechet_distance` on the same folders: its PIL loader, its in-network resize and
+/// normalisation, its NumPy statistics and SciPy square root, against the host's decoder, preprocessing, libtorch
+/// and f64 statistics.
+#[test]
+fn fid_through_the_exported_pytorch_fid_inception_equals_pytorch_fid() {
+    let dir = tempfile::tempdir().unwrap();
+    let (generated, reference) = (dir.path().join("generated"), dir.path().join("reference"));
+    for (folder, phase) in [(&generated, 0.7f32), (&reference, 0.0)] {
+        for i in 0..5 {
+            save(&photo(phase + i as f32 * 0.9), &folder.join(format!("{i}.png")));
+        }
+    }
+    let models = dir.path().join("exported");
+    let out = std::process::Command::new(metrics_python())
+        .arg(aigc_tests::root().join("models/export_features.py"))
+        .args(["--random-weights", "0", "--out", models.to_str().unwrap(), "--fid"])
+        .args([&generated, &reference])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "export_features.py failed:\n{}", String::from_utf8_lossy(&out.stderr));
+    let want = serde_json::from_str::<serde_json::Value>(stdout.trim()).unwrap()["fid"].as_f64().unwrap();
+
+    let registry = dir.path().join("registry");
+    let model = models.join("fid-inception-v3");
+    with_registry(&registry, &["models", "add", model.to_str().unwrap(), "--name", "inception", "-q"]).assert_ok();
+    let report = with_registry(&registry, &[
+        "evaluate",
+        plugins::FID,
+        "--generated",
+        generated.to_str().unwrap(),
+        "--reference",
+        reference.to_str().unwrap(),
+        "--json",
+    ])
+    .assert_ok()
+    .json();
+    let fid = report["metrics"][0]["scores"][0]["value"].as_f64().unwrap();
+    assert!(want > 1.0, "the sets differ, so pytorch-fid's FID is well above 0: {want}");
+    assert!((fid - want).abs() <= 1e-4 * want, "aigc-host {fid} vs pytorch-fid {want}");
+}
