@@ -50,7 +50,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Annotate(args) => block_on(clean::annotate(args, quiet)),
         Command::Models(command) => models::models(command),
         Command::Grade(args) => block_on(grade::grade(args)),
-        Command::Evaluate(args) => block_on(evaluate::evaluate(args)),
+        Command::Evaluate(args) => block_on(evaluate::evaluate(args, quiet)),
         Command::Render(args) => render::render(&args, quiet),
         Command::Dataset(DatasetCommand::Stats { dir, output }) => dataset::stats(&dir, output.json),
         Command::Dataset(DatasetCommand::Ls { dir, output }) => dataset::ls(&dir, output.json),

@@ -350,9 +350,14 @@ fn mesh_similarity_matches_the_geometry_and_the_hosts_kernels() {
 /// place.
 fn metrics_python() -> std::path::PathBuf {
     let python = std::env::var_os("AIGC_METRICS_PYTHON").map(std::path::PathBuf::from).unwrap_or_else(|| {
-        std::path::PathBuf::from(std::env::var_os("HOME").unwrap_or_default()).join(".cache/aigc-host/metrics-venv/bin/python")
+        std::path::PathBuf::from(std::env::var_os("HOME").unwrap_or_default())
+            .join(".cache/aigc-host/metrics-venv/bin/python")
     });
-    assert!(python.exists(), "{} is missing: run `make metrics-venv` (pytorch-fid over the torch venv)", python.display());
+    assert!(
+        python.exists(),
+        "{} is missing: run `make metrics-venv` (pytorch-fid over the torch venv)",
+        python.display()
+    );
     python
 }
 
@@ -384,15 +389,18 @@ fn fid_through_the_exported_pytorch_fid_inception_equals_pytorch_fid() {
     let registry = dir.path().join("registry");
     let model = models.join("fid-inception-v3");
     with_registry(&registry, &["models", "add", model.to_str().unwrap(), "--name", "inception", "-q"]).assert_ok();
-    let report = with_registry(&registry, &[
-        "evaluate",
-        plugins::FID,
-        "--generated",
-        generated.to_str().unwrap(),
-        "--reference",
-        reference.to_str().unwrap(),
-        "--json",
-    ])
+    let report = with_registry(
+        &registry,
+        &[
+            "evaluate",
+            plugins::FID,
+            "--generated",
+            generated.to_str().unwrap(),
+            "--reference",
+            reference.to_str().unwrap(),
+            "--json",
+        ],
+    )
     .assert_ok()
     .json();
     let fid = report["metrics"][0]["scores"][0]["value"].as_f64().unwrap();

@@ -17,6 +17,7 @@ use crate::bindings::evaluation::{
 use crate::bindings::types::Error;
 use crate::budget::{Cost, Work};
 use crate::metrics::pairs::{self, Planes, SsimOptions};
+use crate::progress::Progress;
 use crate::runtime::HostState;
 
 mod measures;
@@ -42,14 +43,23 @@ pub struct SampleFile {
 }
 
 /// What one evaluation lends its plugin: both sides and their pairs.
-#[derive(Debug, Default)]
+#[derive(Default)]
 pub struct Sets {
     pub generated: Vec<SampleFile>,
     pub reference: Vec<SampleFile>,
     pub pairs: Vec<(u32, u32)>,
+    /// A bar on the terminal for the long calls (features, comparisons), each counting its own samples or pairs.
+    pub progress: Option<Progress>,
 }
 
 impl Sets {
+    /// Shows `done` of `total` on the bar, if there is one.
+    fn report(&self, done: usize, total: usize, message: impl FnOnce() -> String) {
+        if let Some(progress) = &self.progress {
+            progress.update(done as u64, Some(total as u64), &message());
+        }
+    }
+
     pub fn side(&self, side: Side) -> &[SampleFile] {
         match side {
             Side::Generated => &self.generated,
@@ -168,6 +178,8 @@ impl HostState {
                 }
                 values.extend_from_slice(&row);
             }
+            let done = (batch * FEATURE_BATCH + chunk.len()).min(samples.len());
+            sets.report(done, samples.len(), || format!("{} set through `{}`", side_name(side), model.registered.name));
         }
         Ok(Ok(Features { dim, values: Arc::new(values) }))
     }
@@ -191,14 +203,15 @@ impl HostState {
         };
         let mut scores = Vec::with_capacity(pairs.len());
         for chunk in pairs.chunks(FEATURE_BATCH) {
-            let (sets, chunk) = (Arc::clone(&sets), chunk.to_vec());
+            let (shared, chunk) = (Arc::clone(&sets), chunk.to_vec());
             let what = format!("{} image pair(s)", chunk.len());
             let done =
-                self.host_work(what, move |work| compare_chunk(&sets, &chunk, options.size, &ssim, work)).await?;
+                self.host_work(what, move |work| compare_chunk(&shared, &chunk, options.size, &ssim, work)).await?;
             match done {
                 Ok(mut part) => scores.append(&mut part),
                 Err(e) => return Ok(Err(e)),
             }
+            sets.report(scores.len(), pairs.len(), || "image pairs compared".into());
         }
         Ok(Ok(scores))
     }
@@ -404,6 +417,7 @@ impl Host for HostState {
                 Ok(s) => scores.push(s),
                 Err(e) => return Ok(Err(e)),
             }
+            sets.report(scores.len(), pairs.len(), || "mesh pairs compared".into());
         }
         Ok(Ok(scores))
     }

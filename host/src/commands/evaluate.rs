@@ -71,7 +71,7 @@ fn summary(folder: Option<&std::path::Path>, samples: &[crate::capabilities::eva
     }
 }
 
-pub async fn evaluate(args: EvaluateArgs) -> anyhow::Result<ExitCode> {
+pub async fn evaluate(args: EvaluateArgs, quiet: bool) -> anyhow::Result<ExitCode> {
     let mut evaluation = Sets {
         generated: sets::scan(&args.generated, "generated")?,
         reference: match &args.reference {
@@ -79,6 +79,7 @@ pub async fn evaluate(args: EvaluateArgs) -> anyhow::Result<ExitCode> {
             None => Vec::new(),
         },
         pairs: Vec::new(),
+        progress: crate::progress::Progress::for_terminal("evaluate", quiet || args.output.json),
     };
     evaluation.pairs = match &args.pairs {
         Some(path) => sets::read_pairs(path, &evaluation)?,
@@ -160,6 +161,9 @@ pub async fn evaluate(args: EvaluateArgs) -> anyhow::Result<ExitCode> {
     };
     if let Some(path) = &args.html {
         std::fs::write(path, html(&report)).with_context(|| format!("cannot write `{}`", path.display()))?;
+    }
+    if let Some(progress) = &evaluation.progress {
+        progress.finish();
     }
     if args.output.json {
         super::print_json(&report)?;

@@ -174,6 +174,7 @@ mod tests {
             generated: scan(g.path(), "generated").unwrap(),
             reference: scan(r.path(), "reference").unwrap(),
             pairs: Vec::new(),
+            progress: None,
         };
         assert_eq!(same_name_pairs(&sets), [(1, 0), (2, 1)]);
         let file = g.path().join("pairs.csv");
@@ -193,6 +194,7 @@ mod tests {
             generated: scan(g.path(), "generated").unwrap(),
             reference: scan(r.path(), "reference").unwrap(),
             pairs: Vec::new(),
+            progress: None,
         };
         let file = g.path().join("prompts.jsonl");
         std::fs::write(
