@@ -139,7 +139,7 @@ pub struct CompileArgs {
 pub enum ManifestCommand {
     /// Add a manifest to a component made by another toolchain (the component must not have one)
     #[command(after_help = "The manifest file is the JSON `aigc-host manifest show` prints:
-  {\"name\": \"my-rule\", \"version\": \"0.1.0\", \"wit\": \"aigc:plugin@0.1.0\",
+  {\"name\": \"my-rule\", \"version\": \"0.1.0\", \"wit\": \"aigc:plugin@0.1.1\",
    \"plugin\": {\"kind\": \"cleaner\", \"description\": \"...\"}}")]
     Embed {
         /// The component

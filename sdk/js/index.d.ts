@@ -406,4 +406,4 @@ export function passed(name: string, maxPoints: number, message: string): Check;
 export function failed(name: string, maxPoints: number, message: string, points?: number): Check;
 
 /** The WIT package this SDK speaks. */
-export const WIT_PACKAGE: 'aigc:plugin@0.1.0';
+export const WIT_PACKAGE: 'aigc:plugin@0.1.1';

@@ -76,6 +76,11 @@ fn image_similarity_reports_the_hosts_measures_per_pair_with_their_conventions()
     let [low, high] = [0, 1].map(|k| ssim["interval"][k].as_f64().unwrap());
     assert!(low <= mean && mean <= high, "{ssim}");
     assert!(ssim["convention"].as_str().unwrap().contains("Gaussian window σ 1.5"), "{ssim}");
+    // The report shows the worst pairs first, with thumbnails of both images.
+    let page = std::fs::read_to_string(&html).unwrap();
+    let worst = page.find("<figcaption>1.png vs 1.png").expect("the worst SSIM pair is shown");
+    assert!(worst < page.find("<figcaption>0.png vs 0.png").unwrap(), "worst first");
+    assert!(page.matches("<img src=\"data:image/jpeg;base64,").count() >= 6, "thumbnails of both sides");
     assert_eq!(ssim["higher_is_better"], true);
     // The identical pair has no finite PSNR: it is left out, and the convention says so.
     let psnr = score("psnr");

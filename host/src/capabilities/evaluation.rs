@@ -120,6 +120,18 @@ impl HostState {
         }
     }
 
+    /// A small JPEG of a sample for a report, as a `data:` URI: images and SVGs (rasterized on white), under the
+    /// default caps; None for meshes and for what does not decode.
+    pub fn thumbnail(sample: &SampleFile, side: u32) -> Option<String> {
+        use base64::Engine;
+        let meter = crate::budget::Meter::new(crate::budget::WorkLimits::default());
+        let mut work = meter.start("a report thumbnail");
+        let bytes = Self::image_bytes(sample, &mut work).ok()?;
+        let jpeg =
+            crate::image::resize_metered(&bytes, side, side, crate::image::Encoding::Jpeg(80), &mut work).ok()?;
+        Some(format!("data:image/jpeg;base64,{}", base64::engine::general_purpose::STANDARD.encode(jpeg)))
+    }
+
     async fn image_features_inner(&mut self, model: String, side: Side) -> wasmtime::Result<Result<Features, Error>> {
         let sets = match self.sets() {
             Ok(s) => s,

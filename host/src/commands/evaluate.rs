@@ -160,7 +160,8 @@ pub async fn evaluate(args: EvaluateArgs, quiet: bool) -> anyhow::Result<ExitCod
         metrics: results,
     };
     if let Some(path) = &args.html {
-        std::fs::write(path, html(&report)).with_context(|| format!("cannot write `{}`", path.display()))?;
+        std::fs::write(path, html(&report, &evaluation))
+            .with_context(|| format!("cannot write `{}`", path.display()))?;
     }
     if let Some(progress) = &evaluation.progress {
         progress.finish();
@@ -211,12 +212,13 @@ fn print_text(report: &EvaluationReport) {
 }
 
 /// A small self-contained HTML page: each metric's scores and conventions, and per-item values as a histogram.
-fn html(report: &EvaluationReport) -> String {
+fn html(report: &EvaluationReport, sets: &Sets) -> String {
     let escape = |s: &str| s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;");
     let mut out = String::from(
         "<!doctype html><meta charset=utf-8><title>aigc-host evaluation</title><style>body{font:14px system-ui;\
          margin:2em;max-width:60em}td,th{padding:.2em .6em;text-align:left}.bar{background:#4a7;height:1em}\
-         .convention{color:#555}</style><h1>Evaluation</h1>",
+         .convention{color:#555}figure{display:inline-block;margin:.3em;font-size:12px;text-align:center}\
+         figure img{display:block;max-width:128px;max-height:128px;margin:auto}</style><h1>Evaluation</h1>",
     );
     out.push_str(&format!(
         "<p>Generated: {} samples ({}). Reference: {} samples ({}). {} pairs.</p>",
@@ -226,6 +228,7 @@ fn html(report: &EvaluationReport) -> String {
         escape(&report.reference.folder),
         report.pairs.len()
     ));
+    let thumbnails = Thumbnails::default();
     for metric in &report.metrics {
         out.push_str(&format!("<h2>{}</h2>", escape(&metric.metric)));
         if let Some(error) = &metric.error {
@@ -240,8 +243,61 @@ fn html(report: &EvaluationReport) -> String {
                 if score.higher_is_better { "higher is better" } else { "lower is better" }
             ));
             out.push_str(&histogram(&score.per_item));
+            out.push_str(&worst_items(score, sets, &escape, &thumbnails));
         }
     }
+    out
+}
+
+/// Thumbnails made once per sample, however many scores show it.
+#[derive(Default)]
+struct Thumbnails(std::cell::RefCell<std::collections::HashMap<std::path::PathBuf, Option<String>>>);
+
+impl Thumbnails {
+    fn of(&self, sample: &crate::capabilities::evaluation::SampleFile) -> Option<String> {
+        let mut made = self.0.borrow_mut();
+        made.entry(sample.path.clone()).or_insert_with(|| crate::runtime::HostState::thumbnail(sample, 128)).clone()
+    }
+}
+
+/// How many of the worst items a report shows per score.
+const WORST_SHOWN: usize = 6;
+
+/// The worst items of a score with per-item values, with thumbnails: per pair when there is one value per pair,
+/// else per generated sample when there is one per sample; nothing when the values follow neither.
+fn worst_items(score: &Score, sets: &Sets, escape: &dyn Fn(&str) -> String, thumbnails: &Thumbnails) -> String {
+    use crate::capabilities::evaluation::SampleFile;
+    let items: Vec<Vec<&SampleFile>> = if !sets.pairs.is_empty() && score.per_item.len() == sets.pairs.len() {
+        sets.pairs
+            .iter()
+            .map(|&(g, r)| {
+                [sets.generated.get(g as usize), sets.reference.get(r as usize)].into_iter().flatten().collect()
+            })
+            .collect()
+    } else if score.per_item.len() == sets.generated.len() {
+        sets.generated.iter().map(|s| vec![s]).collect()
+    } else {
+        return String::new();
+    };
+    let mut ranked: Vec<(usize, f64)> =
+        score.per_item.iter().enumerate().filter_map(|(i, v)| v.map(|v| (i, v))).collect();
+    if ranked.len() < 2 {
+        return String::new();
+    }
+    ranked.sort_by(|a, b| if score.higher_is_better { a.1.total_cmp(&b.1) } else { b.1.total_cmp(&a.1) });
+    let mut out = format!("<p>Worst {}:</p><div>", ranked.len().min(WORST_SHOWN));
+    for &(index, value) in ranked.iter().take(WORST_SHOWN) {
+        out.push_str("<figure>");
+        for sample in &items[index] {
+            match thumbnails.of(sample) {
+                Some(uri) => out.push_str(&format!("<img src=\"{uri}\" alt=\"{}\">", escape(&sample.name))),
+                None => out.push_str("<div>(no preview)</div>"),
+            }
+        }
+        let names: Vec<String> = items[index].iter().map(|s| escape(&s.name)).collect();
+        out.push_str(&format!("<figcaption>{} = {value:.4}</figcaption></figure>", names.join(" vs ")));
+    }
+    out.push_str("</div>");
     out
 }
 

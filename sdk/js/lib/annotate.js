@@ -3,7 +3,7 @@
  * @module
  */
 
-import * as raw from 'aigc:plugin/annotate@0.1.0';
+import * as raw from 'aigc:plugin/annotate@0.1.1';
 import { host } from './errors.js';
 
 /**

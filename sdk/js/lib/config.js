@@ -6,7 +6,7 @@
  * @module
  */
 
-import * as raw from 'aigc:plugin/config@0.1.0';
+import * as raw from 'aigc:plugin/config@0.1.1';
 import { origin } from './web.js';
 
 /**

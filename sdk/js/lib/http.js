@@ -4,7 +4,7 @@
  * @module
  */
 
-import * as raw from 'aigc:plugin/http@0.1.0';
+import * as raw from 'aigc:plugin/http@0.1.1';
 import { HttpError, hostCall } from './errors.js';
 
 /**

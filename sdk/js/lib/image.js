@@ -4,7 +4,7 @@
  * @module
  */
 
-import * as raw from 'aigc:plugin/image@0.1.0';
+import * as raw from 'aigc:plugin/image@0.1.1';
 import { host } from './errors.js';
 
 /**

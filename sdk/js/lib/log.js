@@ -4,7 +4,7 @@
  * @module
  */
 
-import * as raw from 'aigc:plugin/log@0.1.0';
+import * as raw from 'aigc:plugin/log@0.1.1';
 import { safeString } from './errors.js';
 
 /** @typedef {'trace' | 'debug' | 'info' | 'warn' | 'error'} Level */

@@ -5,7 +5,7 @@
  * @module
  */
 
-import * as raw from 'aigc:plugin/model@0.1.0';
+import * as raw from 'aigc:plugin/model@0.1.1';
 import { host } from './errors.js';
 
 /**

@@ -3,7 +3,7 @@
  * @module
  */
 
-import * as raw from 'aigc:plugin/submission@0.1.0';
+import * as raw from 'aigc:plugin/submission@0.1.1';
 import { host } from './errors.js';
 
 /**
