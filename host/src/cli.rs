@@ -450,10 +450,11 @@ pub struct EvaluateArgs {
     /// Metric plugins; each reports its own scores
     #[arg(required = true)]
     pub metrics: Vec<PathBuf>,
-    /// The folder of what the model under evaluation made
+    /// What the model under evaluation made: a folder, or a dataset (its kept items)
     #[arg(long, value_name = "DIR")]
     pub generated: PathBuf,
-    /// The folder it is compared with (real images, ground-truth meshes); not needed by text-image metrics
+    /// What it is compared with (real images, ground-truth meshes), a folder or a dataset; not needed by
+    /// text-image metrics
     #[arg(long, value_name = "DIR")]
     pub reference: Option<PathBuf>,
     /// Pairs of (generated, reference) names, one `a,b` per line; default: equal names on both sides

@@ -40,7 +40,7 @@ pub use types::{
 /// The store's result; every error says which dataset it concerns.
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
-const MANIFEST: &str = "manifest.sqlite";
+pub const MANIFEST: &str = "manifest.sqlite";
 
 /// The id an item with this source key has in any dataset: 64 bits of hash are plenty for one dataset and short
 /// enough to type. A collision is detected and refused by [`Dataset::put_item`], never silently merged.

@@ -412,3 +412,48 @@ fn fid_through_the_exported_pytorch_fid_inception_equals_pytorch_fid() {
     assert!(want > 1.0, "the sets differ, so pytorch-fid's FID is well above 0: {want}");
     assert!((fid - want).abs() <= 1e-4 * want, "aigc-host {fid} vs pytorch-fid {want}");
 }
+
+/// A dataset as a side: its kept items' images (a rule's dropped item left out), named by item id and file name,
+/// give the same FID as the folder they were imported from; the dataset is only read.
+#[test]
+fn a_dataset_side_gives_its_kept_items() {
+    let dir = tempfile::tempdir().unwrap();
+    let models = dir.path().join("models");
+    let tiny_features = tiny().join("tiny-features");
+    with_registry(&models, &["models", "add", tiny_features.to_str().unwrap(), "--name", "inception", "-q"])
+        .assert_ok();
+    let (generated, reference) = sets(dir.path());
+    let imported = dir.path().join("imported");
+    std::fs::create_dir_all(&imported).unwrap();
+    for name in ["0.png", "1.png", "2.png"] {
+        std::fs::copy(reference.join(name), imported.join(name)).unwrap();
+    }
+    save(&image::RgbImage::from_pixel(4, 4, image::Rgb([9, 9, 9])), &imported.join("tiny.png"));
+    let ds = dir.path().join("ds");
+    aigc(["dataset", "import", ds.to_str().unwrap(), imported.to_str().unwrap(), "-q"]).assert_ok();
+    aigc(["clean", ds.to_str().unwrap(), "--rule", plugins::SIZE_RULE, "--set", "min_bytes=1000", "-q"]).assert_ok();
+    let before = std::fs::read(ds.join("manifest.sqlite")).unwrap();
+
+    let fid = |reference: &Path| {
+        let report = with_registry(
+            &models,
+            &[
+                "evaluate",
+                plugins::FID,
+                "--generated",
+                generated.to_str().unwrap(),
+                "--reference",
+                reference.to_str().unwrap(),
+                "--json",
+            ],
+        )
+        .assert_ok()
+        .json();
+        (report["metrics"][0]["scores"][0]["value"].as_f64().unwrap(), report["reference"]["samples"].as_u64())
+    };
+    let (from_folder, _) = fid(&reference);
+    let (from_dataset, samples) = fid(&ds);
+    assert_eq!(samples, Some(3), "the dropped tiny image is left out");
+    assert!((from_folder - from_dataset).abs() <= 1e-9 * from_folder.abs().max(1.0), "{from_folder} vs {from_dataset}");
+    assert_eq!(std::fs::read(ds.join("manifest.sqlite")).unwrap(), before, "evaluating changes nothing stored");
+}

@@ -108,7 +108,8 @@ pub fn meshes(a: &SampleFile, b: &SampleFile, options: &MeshOptions, work: &mut 
 /// materials, textures), which the loader resolves by relative path; bounded by the loader's limits.
 fn model_files(sample: &SampleFile) -> Result<Vec<(String, Vec<u8>)>, String> {
     use crate::regular_file::{Links, read};
-    let name = sample.path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    // The sample's own name carries the extension the loader reads the format from (a dataset's blob has none).
+    let name = sample.name.rsplit('/').next().unwrap_or_default().to_string();
     let mut files = vec![(name.clone(), read(&sample.path, Links::Follow).map_err(|e| e.to_string())?)];
     let lower = name.to_ascii_lowercase();
     if lower.ends_with(".gltf") || lower.ends_with(".obj") {

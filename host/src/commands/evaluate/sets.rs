@@ -1,6 +1,6 @@
-//! The two sets of an evaluation, read from folders: every image, SVG and 3D model under each (hidden files and
-//! anything that is not a regular file skipped), in name order; pairs from a pair file or by equal names; prompts
-//! from a JSON Lines file.
+//! The two sets of an evaluation, read from folders (every image, SVG and 3D model under each, hidden files and
+//! anything that is not a regular file skipped, in name order) or datasets (each kept item's first sample file, in
+//! id order); pairs from a pair file or by equal names; prompts from a JSON Lines file.
 //!
 //! Formats (README, "Evaluation"):
 //! - pair file: one pair per line, `generated-name,reference-name` (a tab works too); names are paths relative to
@@ -32,8 +32,71 @@ fn media_of(name: &str) -> Option<Media> {
     }
 }
 
-/// Every sample under `root`, sorted by name.
+/// Every sample of a side: a dataset's items (when `root` holds a `manifest.sqlite`) or the files under a folder.
 pub fn scan(root: &Path, side: &str) -> anyhow::Result<Vec<SampleFile>> {
+    if root.join(crate::store::MANIFEST).is_file() {
+        return scan_dataset(root, side);
+    }
+    scan_folder(root, side)
+}
+
+/// The samples of a dataset: for each item no rule dropped, in id order, its first image, SVG or self-contained
+/// model file (GLB or zip; a glTF or OBJ needs the files beside it, which a dataset does not keep beside it),
+/// named `ITEM-ID/FILE-NAME` and read from its blob. The dataset is only read.
+fn scan_dataset(root: &Path, side: &str) -> anyhow::Result<Vec<SampleFile>> {
+    use crate::store::{Dataset, Status};
+    let dataset = Dataset::open(root).with_context(|| format!("the {side} dataset `{}`", root.display()))?;
+    let listings = dataset.listings().with_context(|| format!("listing the {side} dataset `{}`", root.display()))?;
+    let (mut samples, mut dropped, mut without) = (Vec::new(), 0usize, 0usize);
+    for listing in listings {
+        if listing.status == Status::Dropped {
+            dropped += 1;
+            continue;
+        }
+        let usable = listing.item.files.iter().find_map(|file| match media_of(&file.name) {
+            Some(Media::Mesh) if !is_self_contained_model(&file.name) => None,
+            Some(media) => Some((file, media)),
+            None => None,
+        });
+        let Some((file, media)) = usable else {
+            without += 1;
+            continue;
+        };
+        samples.push(SampleFile {
+            name: format!("{}/{}", listing.item.id, file.name),
+            media,
+            path: dataset.blob_path(&file.sha256),
+            prompt: None,
+        });
+        if samples.len() > MAX_SAMPLES {
+            bail!("the {side} dataset has more than {MAX_SAMPLES} samples; evaluate a subset");
+        }
+    }
+    if dropped + without > 0 {
+        tracing::info!(
+            "the {side} dataset `{}`: {} samples; left out {dropped} item(s) a rule dropped and {without} without an \
+             image, SVG, GLB or zip",
+            root.display(),
+            samples.len()
+        );
+    }
+    if samples.is_empty() {
+        bail!(
+            "the {side} dataset `{}` has no kept item with an image, SVG or self-contained 3D model (glb, zip)",
+            root.display()
+        );
+    }
+    Ok(samples)
+}
+
+/// A model file that loads on its own (no buffers or materials beside it).
+fn is_self_contained_model(name: &str) -> bool {
+    let lower = name.to_ascii_lowercase();
+    lower.ends_with(".glb") || lower.ends_with(".zip")
+}
+
+/// Every sample under a folder, sorted by name.
+fn scan_folder(root: &Path, side: &str) -> anyhow::Result<Vec<SampleFile>> {
     let meta = std::fs::metadata(root).with_context(|| format!("the {side} folder `{}`", root.display()))?;
     if !meta.is_dir() {
         bail!("the {side} set `{}` is not a folder: give a folder of images, SVGs or 3D models", root.display());
