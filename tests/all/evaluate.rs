@@ -455,5 +455,36 @@ fn a_dataset_side_gives_its_kept_items() {
     let (from_dataset, samples) = fid(&ds);
     assert_eq!(samples, Some(3), "the dropped tiny image is left out");
     assert!((from_folder - from_dataset).abs() <= 1e-9 * from_folder.abs().max(1.0), "{from_folder} vs {from_dataset}");
-    assert_eq!(std::fs::read(ds.join("manifest.sqlite")).unwrap(), before, "evaluating changes nothing stored");
+    assert_eq!(std::fs::read(ds.join("manifest.sqlite")).unwrap(), before, "a reference dataset is only read");
+
+    // A generated dataset gets each pair's values as annotations on its items.
+    let ls = aigc(["dataset", "ls", ds.to_str().unwrap(), "--json"]).json();
+    let id_of = |title: &str| {
+        ls["items"].as_array().unwrap().iter().find(|i| i["title"] == title).unwrap()["id"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    let pairs = dir.path().join("pairs.csv");
+    std::fs::write(&pairs, format!("{}/0.png,0.png\n{}/1.png,1.png\n", id_of("0.png"), id_of("1.png"))).unwrap();
+    let report = aigc([
+        "evaluate",
+        plugins::IMAGE_SIMILARITY,
+        "--generated",
+        ds.to_str().unwrap(),
+        "--reference",
+        generated.to_str().unwrap(),
+        "--pairs",
+        pairs.to_str().unwrap(),
+        "--json",
+    ])
+    .assert_ok()
+    .json();
+    let ssim = report["metrics"][0]["scores"].as_array().unwrap().iter().find(|s| s["name"] == "ssim").unwrap().clone();
+    assert_eq!(report["stored_annotations"].as_u64().unwrap() % 2, 0, "{report}");
+    let shown = aigc(["dataset", "show", ds.to_str().unwrap(), &id_of("1.png"), "--json"]).json();
+    let stored = shown["annotations"].as_array().unwrap().iter().find(|a| a["key"] == "metric:ssim").unwrap().clone();
+    assert_eq!(stored["score"].as_f64(), ssim["per_item"][1].as_f64(), "{shown}");
+    assert!(stored["plugin"].as_str().unwrap().starts_with("image-similarity@"), "{stored}");
+    assert!(stored["value"].as_str().unwrap().contains("against `1.png`"), "{stored}");
 }

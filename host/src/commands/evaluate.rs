@@ -61,6 +61,8 @@ pub struct EvaluationReport {
     /// (generated name, reference name) of every pair, in the order per-item pair values follow.
     pub pairs: Vec<(String, String)>,
     pub metrics: Vec<MetricResult>,
+    /// Per-item values stored as annotations on the generated dataset's items (0 when that side is a folder).
+    pub stored_annotations: usize,
 }
 
 fn summary(folder: Option<&std::path::Path>, samples: &[crate::capabilities::evaluation::SampleFile]) -> SetSummary {
@@ -158,7 +160,12 @@ pub async fn evaluate(args: EvaluateArgs, quiet: bool) -> anyhow::Result<ExitCod
             .map(|&(g, r)| (names(&evaluation.generated, g), names(&evaluation.reference, r)))
             .collect(),
         metrics: results,
+        stored_annotations: 0,
     };
+    let mut report = report;
+    if args.generated.join(crate::store::MANIFEST).is_file() {
+        report.stored_annotations = store_per_item(&args.generated, &evaluation, &report.metrics)?;
+    }
     if let Some(path) = &args.html {
         std::fs::write(path, html(&report, &evaluation))
             .with_context(|| format!("cannot write `{}`", path.display()))?;
@@ -196,6 +203,12 @@ fn print_text(report: &EvaluationReport) {
         report.reference.folder,
         report.pairs.len()
     );
+    if report.stored_annotations > 0 {
+        println!(
+            "stored {} per-item values as `{ANNOTATION_PREFIX}*` annotations in {}",
+            report.stored_annotations, report.generated.folder
+        );
+    }
     for metric in &report.metrics {
         println!("{}", plugin_text::line(&metric.metric));
         if let Some(error) = &metric.error {
@@ -247,6 +260,49 @@ fn html(report: &EvaluationReport, sets: &Sets) -> String {
         }
     }
     out
+}
+
+/// The annotation key prefix of evaluation results (reserved: plugins cannot write it).
+pub const ANNOTATION_PREFIX: &str = "metric:";
+
+/// Stores each score's per-item values on the generated dataset's items, as annotations `metric:SCORE` by the
+/// metric (`name@version`), value = the convention (and the reference sample, per pair), score = the value; a
+/// later evaluation by the same metric replaces them. Returns how many were stored.
+fn store_per_item(dataset: &std::path::Path, sets: &Sets, metrics: &[MetricResult]) -> anyhow::Result<usize> {
+    let store = crate::store::Dataset::open(dataset)?;
+    let item_of = |sample: usize| sets.generated.get(sample).and_then(|s| s.name.split('/').next()).map(str::to_string);
+    let mut stored = 0;
+    for metric in metrics.iter().filter(|m| m.error.is_none()) {
+        for score in &metric.scores {
+            let per_pair = !sets.pairs.is_empty() && score.per_item.len() == sets.pairs.len();
+            if !per_pair && score.per_item.len() != sets.generated.len() {
+                continue;
+            }
+            for (index, value) in score.per_item.iter().enumerate() {
+                let Some(value) = value else { continue };
+                let (sample, against) = if per_pair {
+                    let (g, r) = sets.pairs[index];
+                    (g as usize, sets.reference.get(r as usize).map(|s| s.name.as_str()))
+                } else {
+                    (index, None)
+                };
+                let Some(item) = item_of(sample) else { continue };
+                let text = match against {
+                    Some(reference) => format!("{} (against `{reference}`)", score.convention),
+                    None => score.convention.clone(),
+                };
+                let annotation = crate::store::Annotation {
+                    key: format!("{ANNOTATION_PREFIX}{}", score.name),
+                    plugin: metric.metric.clone(),
+                    value: plugin_text::cap_tail(&text, 4096).to_string(),
+                    score: Some(*value),
+                };
+                store.put_annotation(&item, &annotation, None)?;
+                stored += 1;
+            }
+        }
+    }
+    Ok(stored)
 }
 
 /// Thumbnails made once per sample, however many scores show it.
