@@ -151,7 +151,7 @@ def export_inception(out, weights, random_seed):
     print(f"wrote {folder} (model.pt {os.path.getsize(pt) / 1e6:.1f} MB)", file=sys.stderr)
 
 
-def pytorch_fid_distance(generated, reference, weights, random_seed):
+def pytorch_fid_distance(generated, reference, weights, random_seed, workers=0):
     """FID as pytorch-fid computes it on two folders: its loader, its network (resize and normalise inside), its
     statistics and Fréchet distance."""
     from pytorch_fid.fid_score import calculate_frechet_distance, get_activations
@@ -167,7 +167,7 @@ def pytorch_fid_distance(generated, reference, weights, random_seed):
     for folder in (generated, reference):
         paths = files(folder)
         activations = get_activations(paths, net, batch_size=min(50, len(paths)), dims=POOL3, device="cpu",
-                                      num_workers=0)
+                                      num_workers=workers)
         stats.append((np.mean(activations, axis=0), np.cov(activations, rowvar=False)))
     (m1, s1), (m2, s2) = stats
     return float(calculate_frechet_distance(m1, s1, m2, s2))
@@ -179,6 +179,7 @@ def main():
     ap.add_argument("--weights", help="the FID Inception weights file (pt_inception-2015-12-05-6726825d.pth)")
     ap.add_argument("--random-weights", type=int, metavar="SEED", help="random weights: an offline self-test")
     ap.add_argument("--fid", nargs=2, metavar=("GENERATED", "REFERENCE"), help="print pytorch-fid's FID of two folders")
+    ap.add_argument("--workers", type=int, default=0, help="--fid: DataLoader workers (pytorch-fid's CLI: CPU count)")
     args = ap.parse_args()
     if args.weights and args.random_weights is not None:
         ap.error("give --weights or --random-weights, not both")
@@ -188,7 +189,8 @@ def main():
     if args.out:
         export_inception(args.out, args.weights, args.random_weights)
     if args.fid:
-        print(json.dumps({"fid": pytorch_fid_distance(*args.fid, args.weights, args.random_weights)}))
+        fid = pytorch_fid_distance(*args.fid, args.weights, args.random_weights, args.workers)
+        print(json.dumps({"fid": fid}))
 
 
 if __name__ == "__main__":

@@ -1,6 +1,6 @@
 //! FID and KID: how far the distribution of generated images is from the reference images', on the features of
 //! the model the manifest calls `inception` (a `features` model; for numbers comparable with papers, pytorch-fid's
-//! `pt_inception-2015-12-05` exported by `models/export_inception.py`, whose pool3 features are 2048-d). FID is
+//! `pt_inception-2015-12-05` exported by `models/export_features.py`, whose pool3 features are 2048-d). FID is
 //! the Fréchet distance of Gaussians fitted to the two feature sets (covariance with n − 1, as pytorch-fid and
 //! torchmetrics); KID the unbiased squared MMD with the cubic polynomial kernel over random subsets, as
 //! torchmetrics' `KernelInceptionDistance` (its subsets cannot be drawn the same way outside torch, so values agree
