@@ -49,11 +49,11 @@ $(TORCH_STAMP):
 host: setup
 	$(CARGO) build --release -p aigc-host
 
-# The metric tests compare `aigc-host evaluate` with the Python reference implementations (pytorch-fid) on the
+# The metric tests compare `aigc-host evaluate` with the Python reference implementations (pytorch-fid, skimage) on the
 # same files: a venv over the torch venv's torch (a .pth file, so both sides load the same libtorch), with
-# torchvision, pytorch-fid, SciPy and Pillow; models/export_features.py runs in it too.
+# torchvision, pytorch-fid, scikit-image, SciPy and Pillow; models/export_features.py runs in it too.
 METRICS_VENV ?= $(HOME)/.cache/aigc-host/metrics-venv
-METRICS_STAMP := $(METRICS_VENV)/.installed-1
+METRICS_STAMP := $(METRICS_VENV)/.installed-2
 export AIGC_METRICS_PYTHON := $(METRICS_VENV)/bin/python
 .PHONY: metrics-venv
 metrics-venv: $(METRICS_STAMP)
@@ -64,8 +64,9 @@ $(METRICS_STAMP): $(TORCH_STAMP)
 	$(TORCH_VENV)/bin/python -c "import site; print(site.getsitepackages()[0])" \
 	  > $$($(METRICS_VENV)/bin/python -c "import site; print(site.getsitepackages()[0])")/torch-venv.pth
 	$(METRICS_VENV)/bin/pip install --quiet --disable-pip-version-check --no-deps \
-	  "torchvision==0.28.*" pytorch-fid==0.3.0 "scipy>=1.11" "pillow>=10"
-	$(METRICS_VENV)/bin/python -c "import torch, torchvision, pytorch_fid.fid_score, scipy.linalg, PIL"
+	  "torchvision==0.28.*" pytorch-fid==0.3.0 "scipy>=1.11" "pillow>=10" scikit-image==0.25.2 \
+	  "networkx>=3" "imageio>=2.33" "tifffile>=2022.8.12" "lazy_loader>=0.4" "packaging>=21"
+	$(METRICS_VENV)/bin/python -c "import torch, torchvision, pytorch_fid.fid_score, scipy.linalg, PIL, skimage.metrics"
 	@touch $@
 
 plugins: toolchain

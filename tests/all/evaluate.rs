@@ -488,3 +488,57 @@ fn a_dataset_side_gives_its_kept_items() {
     assert!(stored["plugin"].as_str().unwrap().starts_with("image-similarity@"), "{stored}");
     assert!(stored["value"].as_str().unwrap().contains("against `1.png`"), "{stored}");
 }
+
+/// Real photos (scikit-image's, written by tests/metrics/skimage_photos.py with degraded copies): the
+/// image-similarity plugin's SSIM (Gaussian and uniform windows), PSNR and MSE per pair equal scikit-image's own
+/// functions on the same PNG files.
+#[test]
+fn image_similarity_on_real_photos_equals_scikit_image() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = std::process::Command::new(metrics_python())
+        .arg(aigc_tests::root().join("tests/metrics/skimage_photos.py"))
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "skimage_photos.py failed:\n{}", String::from_utf8_lossy(&out.stderr));
+    let want: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let run = |window: &str| {
+        aigc([
+            "evaluate",
+            plugins::IMAGE_SIMILARITY,
+            "--generated",
+            dir.path().join("generated").to_str().unwrap(),
+            "--reference",
+            dir.path().join("reference").to_str().unwrap(),
+            "--set",
+            &format!("ssim_window={window}"),
+            "--json",
+        ])
+        .assert_ok()
+        .json()
+    };
+    let close = |got: f64, want: f64, what: &str| {
+        assert!((got - want).abs() <= 1e-4 * want.abs().max(1e-3), "{what}: aigc-host {got}, scikit-image {want}");
+    };
+    for (window, key) in [("gaussian", "ssim"), ("uniform", "ssim_uniform")] {
+        let report = run(window);
+        let scores = report["metrics"][0]["scores"].as_array().unwrap().clone();
+        let per_item = |name: &str| scores.iter().find(|s| s["name"] == name).unwrap()["per_item"].clone();
+        for (k, pair) in report["pairs"].as_array().unwrap().iter().enumerate() {
+            let name = pair[0].as_str().unwrap();
+            close(per_item("ssim")[k].as_f64().unwrap(), want[name][key].as_f64().unwrap(), &format!("{name} {key}"));
+            if window == "gaussian" {
+                close(
+                    per_item("psnr")[k].as_f64().unwrap(),
+                    want[name]["psnr"].as_f64().unwrap(),
+                    &format!("{name} psnr"),
+                );
+                close(
+                    per_item("mse")[k].as_f64().unwrap(),
+                    want[name]["mse"].as_f64().unwrap(),
+                    &format!("{name} mse"),
+                );
+            }
+        }
+    }
+}
