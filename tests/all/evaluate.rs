@@ -43,19 +43,8 @@ fn image_similarity_reports_the_hosts_measures_per_pair_with_their_conventions()
     let dir = tempfile::tempdir().unwrap();
     let (generated, reference) = sets(dir.path());
     let html = dir.path().join("report.html");
-    let out = aigc([
-        "evaluate",
-        plugins::IMAGE_SIMILARITY,
-        "--generated",
-        generated.to_str().unwrap(),
-        "--reference",
-        reference.to_str().unwrap(),
-        "--html",
-        html.to_str().unwrap(),
-        "--json",
-    ]);
-    out.assert_ok();
-    let report = out.json();
+    let report =
+        evaluate_json(None, plugins::IMAGE_SIMILARITY, &generated, &reference, &["--html", html.to_str().unwrap()]);
     assert_eq!(report["pairs"].as_array().unwrap().len(), 3, "equal names pair up: {report}");
     let metric = &report["metrics"][0];
     assert!(metric["error"].is_null(), "{metric}");
@@ -172,6 +161,32 @@ fn a_plugin_built_for_wit_0_1_0_still_runs() {
     assert_eq!(summary["by_reason"]["short-title"], 1, "{summary}");
 }
 
+/// `aigc-host evaluate PLUGIN --generated G --reference R EXTRA... --json`, checked to succeed: its report. With
+/// `models`, the host reads that model registry.
+fn evaluate_json(
+    models: Option<&Path>,
+    plugin: &str,
+    generated: &Path,
+    reference: &Path,
+    extra: &[&str],
+) -> serde_json::Value {
+    let mut args = vec![
+        "evaluate",
+        plugin,
+        "--generated",
+        generated.to_str().unwrap(),
+        "--reference",
+        reference.to_str().unwrap(),
+    ];
+    args.extend_from_slice(extra);
+    args.push("--json");
+    let out = match models {
+        Some(models) => with_registry(models, &args),
+        None => aigc(args),
+    };
+    out.assert_ok().json()
+}
+
 fn tiny() -> std::path::PathBuf {
     aigc_tests::root().join("models/tiny")
 }
@@ -220,21 +235,8 @@ fn fid_and_clip_score_equal_the_statistics_of_python_torchs_features() {
         side.sort();
     }
 
-    let out = with_registry(
-        &models,
-        &[
-            "evaluate",
-            plugins::FID,
-            "--generated",
-            generated.to_str().unwrap(),
-            "--reference",
-            references.to_str().unwrap(),
-            "--model",
-            "inception=inception",
-            "--json",
-        ],
-    );
-    let report = out.assert_ok().json();
+    let report =
+        evaluate_json(Some(&models), plugins::FID, &generated, &references, &["--model", "inception=inception"]);
     let scores = &report["metrics"][0]["scores"];
     let fid = scores[0]["value"].as_f64().unwrap();
     let gaussian = |side: &[(String, usize)]| {
@@ -263,21 +265,8 @@ fn fid_and_clip_score_equal_the_statistics_of_python_torchs_features() {
         .collect();
     let prompt_file = dir.path().join("prompts.jsonl");
     std::fs::write(&prompt_file, lines).unwrap();
-    let out = with_registry(
-        &models,
-        &[
-            "evaluate",
-            plugins::CLIP_SCORE,
-            "--generated",
-            generated.to_str().unwrap(),
-            "--reference",
-            references.to_str().unwrap(),
-            "--prompts",
-            prompt_file.to_str().unwrap(),
-            "--json",
-        ],
-    );
-    let report = out.assert_ok().json();
+    let prompts_arg = ["--prompts", prompt_file.to_str().unwrap()];
+    let report = evaluate_json(Some(&models), plugins::CLIP_SCORE, &generated, &references, &prompts_arg);
     let clip = &report["metrics"][0]["scores"][0];
     assert_eq!(clip["name"], "clip-score");
     for (k, ((_, i), got)) in sides[0].iter().zip(clip["per_item"].as_array().unwrap()).enumerate() {
@@ -313,18 +302,7 @@ fn mesh_similarity_matches_the_geometry_and_the_hosts_kernels() {
         std::fs::write(generated.join(name), glb(generated_model)).unwrap();
         std::fs::write(reference.join(name), glb(&unit)).unwrap();
     }
-    let out = aigc([
-        "evaluate",
-        plugins::MESH_SIMILARITY,
-        "--generated",
-        generated.to_str().unwrap(),
-        "--reference",
-        reference.to_str().unwrap(),
-        "--set",
-        "points=4000",
-        "--json",
-    ]);
-    let report = out.assert_ok().json();
+    let report = evaluate_json(None, plugins::MESH_SIMILARITY, &generated, &reference, &["--set", "points=4000"]);
     let metric = &report["metrics"][0];
     assert!(metric["error"].is_null(), "{metric}");
     let per_item = |name: &str| -> Vec<f64> {
@@ -394,20 +372,7 @@ fn fid_through_the_exported_pytorch_fid_inception_equals_pytorch_fid() {
     let registry = dir.path().join("registry");
     let model = models.join("fid-inception-v3");
     with_registry(&registry, &["models", "add", model.to_str().unwrap(), "--name", "inception", "-q"]).assert_ok();
-    let report = with_registry(
-        &registry,
-        &[
-            "evaluate",
-            plugins::FID,
-            "--generated",
-            generated.to_str().unwrap(),
-            "--reference",
-            reference.to_str().unwrap(),
-            "--json",
-        ],
-    )
-    .assert_ok()
-    .json();
+    let report = evaluate_json(Some(&registry), plugins::FID, &generated, &reference, &[]);
     let fid = report["metrics"][0]["scores"][0]["value"].as_f64().unwrap();
     assert!(want > 1.0, "the sets differ, so pytorch-fid's FID is well above 0: {want}");
     assert!((fid - want).abs() <= 1e-4 * want, "aigc-host {fid} vs pytorch-fid {want}");
@@ -435,20 +400,7 @@ fn a_dataset_side_gives_its_kept_items() {
     let before = std::fs::read(ds.join("manifest.sqlite")).unwrap();
 
     let fid = |reference: &Path| {
-        let report = with_registry(
-            &models,
-            &[
-                "evaluate",
-                plugins::FID,
-                "--generated",
-                generated.to_str().unwrap(),
-                "--reference",
-                reference.to_str().unwrap(),
-                "--json",
-            ],
-        )
-        .assert_ok()
-        .json();
+        let report = evaluate_json(Some(&models), plugins::FID, &generated, reference, &[]);
         (report["metrics"][0]["scores"][0]["value"].as_f64().unwrap(), report["reference"]["samples"].as_u64())
     };
     let (from_folder, _) = fid(&reference);
@@ -467,19 +419,7 @@ fn a_dataset_side_gives_its_kept_items() {
     };
     let pairs = dir.path().join("pairs.csv");
     std::fs::write(&pairs, format!("{}/0.png,0.png\n{}/1.png,1.png\n", id_of("0.png"), id_of("1.png"))).unwrap();
-    let report = aigc([
-        "evaluate",
-        plugins::IMAGE_SIMILARITY,
-        "--generated",
-        ds.to_str().unwrap(),
-        "--reference",
-        generated.to_str().unwrap(),
-        "--pairs",
-        pairs.to_str().unwrap(),
-        "--json",
-    ])
-    .assert_ok()
-    .json();
+    let report = evaluate_json(None, plugins::IMAGE_SIMILARITY, &ds, &generated, &["--pairs", pairs.to_str().unwrap()]);
     let ssim = report["metrics"][0]["scores"].as_array().unwrap().iter().find(|s| s["name"] == "ssim").unwrap().clone();
     assert_eq!(report["stored_annotations"].as_u64().unwrap() % 2, 0, "{report}");
     let shown = aigc(["dataset", "show", ds.to_str().unwrap(), &id_of("1.png"), "--json"]).json();
@@ -502,20 +442,10 @@ fn image_similarity_on_real_photos_equals_scikit_image() {
         .unwrap();
     assert!(out.status.success(), "skimage_photos.py failed:\n{}", String::from_utf8_lossy(&out.stderr));
     let want: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let (generated, reference) = (dir.path().join("generated"), dir.path().join("reference"));
     let run = |window: &str| {
-        aigc([
-            "evaluate",
-            plugins::IMAGE_SIMILARITY,
-            "--generated",
-            dir.path().join("generated").to_str().unwrap(),
-            "--reference",
-            dir.path().join("reference").to_str().unwrap(),
-            "--set",
-            &format!("ssim_window={window}"),
-            "--json",
-        ])
-        .assert_ok()
-        .json()
+        let window = format!("ssim_window={window}");
+        evaluate_json(None, plugins::IMAGE_SIMILARITY, &generated, &reference, &["--set", &window])
     };
     let close = |got: f64, want: f64, what: &str| {
         assert!((got - want).abs() <= 1e-4 * want.abs().max(1e-3), "{what}: aigc-host {got}, scikit-image {want}");

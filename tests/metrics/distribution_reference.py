@@ -21,85 +21,18 @@ from the torch venv through a .pth file, as bench/models/run.py does; packaging 
 """
 
 import contextlib
-import fcntl
 import io
 import json
-import os
-import subprocess
 import sys
 from pathlib import Path
 
+import ref_venv
+
 HERE = Path(__file__).resolve().parent
 OUT = HERE / "distribution_reference.json"
-CACHE = Path.home() / ".cache" / "aigc-host"
-VENV = Path(os.environ.get("METRICS_REF_VENV", CACHE / "metrics-ref-venv"))
-TORCH_VENV = Path(os.environ.get("TORCH_VENV", CACHE / "torch-2.13.0"))
-# The pins shared by the three metric reference scripts (never change one here without the others).
-SHARED_PINS = {"numpy": "2.2.*", "scipy": "1.15.*", "scikit-image": "0.25.*"}
 # Installed with --no-deps: pytorch-fid's `calculate_frechet_distance` needs only numpy and scipy, torchmetrics only
 # torch, packaging and lightning-utilities; their other requirements (torchvision, Pillow) would drag in a second torch.
 MINE_NO_DEPS = {"pytorch-fid": "0.3.0", "torchmetrics": "1.8.2", "lightning-utilities": "0.15.2"}
-
-
-def venv_python() -> Path:
-    return VENV / "bin" / "python"
-
-
-def missing_packages(python: Path, wanted: dict[str, str]) -> list[str]:
-    """The pinned requirements the venv does not satisfy yet (by name and version prefix)."""
-    probe = ("import importlib.metadata as m, json, sys\n"
-             "out = {}\n"
-             "for name in json.loads(sys.argv[1]):\n"
-             "    try: out[name] = m.version(name)\n"
-             "    except m.PackageNotFoundError: out[name] = None\n"
-             "print(json.dumps(out))")
-    found = json.loads(subprocess.run([str(python), "-c", probe, json.dumps(list(wanted))], check=True,
-                                      capture_output=True, text=True).stdout)
-    missing = []
-    for name, pin in wanted.items():
-        have = found.get(name)
-        prefix = pin.rstrip("*").rstrip(".")
-        if have is None or not (have == prefix or have.startswith(prefix + ".")):
-            missing.append(f"{name}=={pin}")
-    return missing
-
-
-def torch_site() -> str:
-    python = TORCH_VENV / "bin" / "python"
-    if not python.exists():
-        sys.exit(f"{python} is missing: make the torch venv first (`make torch`), or set TORCH_VENV")
-    return subprocess.run([str(python), "-c", "import os, torch; print(os.path.dirname(os.path.dirname(torch.__file__)))"],
-                          check=True, capture_output=True, text=True).stdout.strip()
-
-
-def pip_install(python: Path, requirements: list[str], *flags: str) -> None:
-    print(f"installing into {VENV}: {' '.join(requirements)}", file=sys.stderr)
-    subprocess.run([str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check", *flags,
-                    *requirements], check=True)
-
-
-def ensure_venv() -> Path:
-    """Makes or completes the shared venv under a lock (another metric script may be at it at the same time)."""
-    CACHE.mkdir(parents=True, exist_ok=True)
-    with open(CACHE / "metrics-ref-venv.lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        python = venv_python()
-        if not python.exists():
-            # The torch venv's interpreter: the .pth below only works for the same Python minor version.
-            base = TORCH_VENV / "bin" / "python"
-            subprocess.run([str(base if base.exists() else sys.executable), "-m", "venv", str(VENV)], check=True)
-        shared = missing_packages(python, SHARED_PINS)
-        if shared:
-            pip_install(python, shared)
-        mine = missing_packages(python, MINE_NO_DEPS)
-        if mine:
-            pip_install(python, mine, "--no-deps")
-        site = subprocess.run([str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-                              check=True, capture_output=True, text=True).stdout.strip()
-        pth = Path(site, "torch-venv.pth")
-        if not pth.exists():
-            pth.write_text(torch_site() + "\n")
-    return python
 
 
 # ------------------------------------------------------------------------------------------- the recipe
@@ -312,7 +245,5 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    if Path(sys.prefix).resolve() != VENV.resolve():
-        python = ensure_venv()
-        os.execv(str(python), [str(python), __file__, *sys.argv[1:]])
+    ref_venv.run_inside(__file__, no_deps=MINE_NO_DEPS)
     main()

@@ -24,21 +24,14 @@ Environment: the shared metrics venv (~/.cache/aigc-host/metrics-ref-venv, pins 
 scikit-image 0.25) made here if missing, under the file lock the other metric reference scripts take.
 """
 
-import fcntl
 import json
-import os
-import subprocess
 import sys
 from pathlib import Path
 
+import ref_venv
+
 HERE = Path(__file__).resolve().parent
 OUT = HERE / "points_reference.json"
-CACHE = Path.home() / ".cache" / "aigc-host"
-VENV = Path(os.environ.get("METRICS_REF_VENV", CACHE / "metrics-ref-venv"))
-TORCH_VENV = Path(os.environ.get("TORCH_VENV", CACHE / "torch-2.13.0"))
-# The pins shared by the three metric reference scripts (never change one here without the others).
-SHARED_PINS = {"numpy": "2.2.*", "scipy": "1.15.*", "scikit-image": "0.25.*"}
-
 MASK64 = (1 << 64) - 1
 # F-score thresholds: 0.05 is a common τ in the normalised frame; 0.02 a stricter one.
 TAUS = [0.02, 0.05]
@@ -52,47 +45,6 @@ CASES = [
     ("lattice_duplicates", ("lattice", 5, 900, 1.0, [0.0, 0.0, 0.0]), ("cube", 6, 900, 1.0, [0.0, 0.0, 0.0])),
     ("few_points", ("cube", 7, 3, 0.2, [0.5, 0.5, 0.5]), ("sphere", 8, 40, 1.0, [0.0, 0.0, 0.0])),
 ]
-
-
-def venv_python() -> Path:
-    return VENV / "bin" / "python"
-
-
-def missing_packages(python: Path) -> list[str]:
-    """The pinned requirements the venv does not satisfy yet (by name and version prefix)."""
-    probe = ("import importlib.metadata as m, json, sys\n"
-             "out = {}\n"
-             "for name in json.loads(sys.argv[1]):\n"
-             "    try: out[name] = m.version(name)\n"
-             "    except m.PackageNotFoundError: out[name] = None\n"
-             "print(json.dumps(out))")
-    found = json.loads(subprocess.run([str(python), "-c", probe, json.dumps(list(SHARED_PINS))], check=True,
-                                      capture_output=True, text=True).stdout)
-    missing = []
-    for name, pin in SHARED_PINS.items():
-        have = found.get(name)
-        prefix = pin.rstrip("*").rstrip(".")
-        if have is None or not (have == prefix or have.startswith(prefix + ".")):
-            missing.append(f"{name}=={pin}")
-    return missing
-
-
-def ensure_venv() -> Path:
-    """Makes or completes the shared venv under a lock (another metric script may be at it at the same time)."""
-    CACHE.mkdir(parents=True, exist_ok=True)
-    with open(CACHE / "metrics-ref-venv.lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        python = venv_python()
-        if not python.exists():
-            # The torch venv's interpreter, as the other metric scripts make it (they add torch through a .pth).
-            base = TORCH_VENV / "bin" / "python"
-            subprocess.run([str(base if base.exists() else sys.executable), "-m", "venv", str(VENV)], check=True)
-        missing = missing_packages(python)
-        if missing:
-            print(f"installing into {VENV}: {' '.join(missing)}", file=sys.stderr)
-            subprocess.run([str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check", *missing],
-                           check=True)
-    return python
 
 
 # ------------------------------------------------------------------------------------------- the recipes
@@ -198,7 +150,5 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    if Path(sys.prefix).resolve() != VENV.resolve():
-        python = ensure_venv()
-        os.execv(str(python), [str(python), __file__, *sys.argv[1:]])
+    ref_venv.run_inside(__file__)
     main()

@@ -52,10 +52,9 @@ def log(message: str) -> None:
 def in_venv() -> None:
     """Re-runs this script in the metrics reference venv (made by the parity script) unless already there."""
     sys.path.insert(0, str(ROOT / "tests" / "metrics"))
-    from pairs_reference import VENV, ensure_venv
-    if Path(sys.prefix).resolve() != VENV.resolve():
-        python = ensure_venv()
-        os.execve(str(python), [str(python), __file__, *sys.argv[1:]], {**os.environ, **SINGLE_THREAD})
+    import pairs_reference
+    import ref_venv
+    ref_venv.run_inside(__file__, extra=pairs_reference.MINE, env=SINGLE_THREAD)
 
 
 # ------------------------------------------------------------------------------------------------ the data

@@ -24,7 +24,6 @@ medians and of the best times (the machine is shared, so the best time is the on
 """
 
 import argparse
-import fcntl
 import json
 import os
 import statistics
@@ -36,51 +35,13 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[3]
 MODEL = ROOT / "tests" / "fixtures" / "models" / "hand.glb"
-CACHE = Path.home() / ".cache" / "aigc-host"
-VENV = Path(os.environ.get("METRICS_REF_VENV", CACHE / "metrics-ref-venv"))
-TORCH_VENV = Path(os.environ.get("TORCH_VENV", CACHE / "torch-2.13.0"))
-SHARED_PINS = {"numpy": "2.2.*", "scipy": "1.15.*", "scikit-image": "0.25.*"}
 MINE = {"trimesh": "5.2.0"}
+sys.path.insert(0, str(ROOT / "tests" / "metrics"))
+import ref_venv  # noqa: E402  (the shared metrics venv)
 
 
 def log(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
-
-
-def missing_packages(python: Path, wanted: dict[str, str]) -> list[str]:
-    probe = ("import importlib.metadata as m, json, sys\n"
-             "out = {}\n"
-             "for name in json.loads(sys.argv[1]):\n"
-             "    try: out[name] = m.version(name)\n"
-             "    except m.PackageNotFoundError: out[name] = None\n"
-             "print(json.dumps(out))")
-    found = json.loads(subprocess.run([str(python), "-c", probe, json.dumps(list(wanted))], check=True,
-                                      capture_output=True, text=True).stdout)
-    missing = []
-    for name, pin in wanted.items():
-        have, prefix = found.get(name), pin.rstrip("*").rstrip(".")
-        if have is None or not (have == prefix or have.startswith(prefix + ".")):
-            missing.append(f"{name}=={pin}")
-    return missing
-
-
-def ensure_venv() -> Path:
-    """The shared metrics venv, completed with trimesh, under the shared lock."""
-    CACHE.mkdir(parents=True, exist_ok=True)
-    with open(CACHE / "metrics-ref-venv.lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        python = VENV / "bin" / "python"
-        if not python.exists():
-            base = TORCH_VENV / "bin" / "python"
-            subprocess.run([str(base if base.exists() else sys.executable), "-m", "venv", str(VENV)], check=True)
-        pip = [str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check"]
-        if shared := missing_packages(python, SHARED_PINS):
-            log(f"installing into {VENV}: {' '.join(shared)}")
-            subprocess.run([*pip, *shared], check=True)
-        if mine := missing_packages(python, MINE):
-            log(f"installing into {VENV}: {' '.join(mine)} (no dependencies)")
-            subprocess.run([*pip, "--no-deps", *mine], check=True)
-    return python
 
 
 def median(values: list[float]) -> float:
@@ -176,7 +137,5 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    if Path(sys.prefix).resolve() != VENV.resolve():
-        python = ensure_venv()
-        os.execv(str(python), [str(python), __file__, *sys.argv[1:]])
+    ref_venv.run_inside(__file__, no_deps=MINE)
     main()
