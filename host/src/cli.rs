@@ -463,6 +463,12 @@ pub struct EvaluateArgs {
     /// Prompts or captions per sample, JSON Lines with `file_name` and `text`
     #[arg(long, value_name = "FILE")]
     pub prompts: Option<PathBuf>,
+    /// Only samples of this kind: image, svg or mesh (a 3D dataset holds models and their renders together)
+    #[arg(long, value_name = "MEDIA", value_parser = crate::commands::evaluate::parse_media)]
+    pub media: Option<crate::bindings::evaluation::Media>,
+    /// Only a dataset's items of this category (both sides)
+    #[arg(long, value_name = "C")]
+    pub category: Option<String>,
     /// Set a config key the metrics declare; repeatable
     #[arg(long = "set", value_name = "KEY=VALUE")]
     pub set: Vec<String>,

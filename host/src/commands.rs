@@ -5,7 +5,7 @@ mod authoring;
 mod clean;
 mod dataset;
 mod doctor;
-mod evaluate;
+pub(crate) mod evaluate;
 mod grade;
 mod inspect;
 mod models;

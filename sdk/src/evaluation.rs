@@ -63,6 +63,12 @@ pub fn compare_images(pairs: &[(u32, u32)], options: ImageOptions) -> Result<Vec
     Ok(raw::compare_images(pairs, options)?)
 }
 
+/// A learned distance (LPIPS) per image pair through the `distance` model the manifest names `model`; both
+/// images resized to `size` x `size` first when given.
+pub fn image_distance(model: &str, pairs: &[(u32, u32)], size: Option<u32>) -> Result<Vec<f64>> {
+    Ok(raw::image_distance(model, pairs, size)?)
+}
+
 /// Chamfer distance, F-score and IoU per mesh pair.
 pub fn compare_meshes(pairs: &[(u32, u32)], options: MeshOptions) -> Result<Vec<MeshScores>> {
     Ok(raw::compare_meshes(pairs, options)?)

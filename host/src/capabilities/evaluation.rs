@@ -20,6 +20,7 @@ use crate::metrics::pairs::{self, Planes, SsimOptions};
 use crate::progress::Progress;
 use crate::runtime::HostState;
 
+mod distance;
 mod measures;
 
 /// Samples decoded and run through a model per step of `image-features`.
@@ -404,6 +405,15 @@ impl Host for HostState {
         options: ImageOptions,
     ) -> wasmtime::Result<Result<Vec<ImageScores>, Error>> {
         self.compare_images_inner(pairs, options).await
+    }
+
+    async fn image_distance(
+        &mut self,
+        model: String,
+        pairs: Vec<(u32, u32)>,
+        size: Option<u32>,
+    ) -> wasmtime::Result<Result<Vec<f64>, Error>> {
+        self.image_distance_inner(model, pairs, size).await
     }
 
     async fn compare_meshes(

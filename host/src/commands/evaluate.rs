@@ -5,6 +5,8 @@
 
 mod sets;
 
+pub use sets::parse_media;
+
 use std::process::ExitCode;
 use std::sync::Arc;
 
@@ -45,6 +47,31 @@ pub struct MetricResult {
     pub sha256: String,
     pub scores: Vec<Score>,
     pub error: Option<String>,
+    /// The models the metric was lent: its manifest's name -> the registered model and how it was made, so a
+    /// report says which network (Inception weights, LPIPS backbone) gave the numbers.
+    #[serde(skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub models: std::collections::BTreeMap<String, ModelUsed>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ModelUsed {
+    pub registered: String,
+    pub source: String,
+}
+
+/// The registered model behind each of a metric's model names.
+fn models_used(
+    grants: Option<&crate::capabilities::model::ModelGrants>,
+) -> std::collections::BTreeMap<String, ModelUsed> {
+    let Some(grants) = grants else { return Default::default() };
+    grants
+        .names
+        .iter()
+        .map(|(name, registered)| {
+            let source = grants.engine.model(registered).map(|m| m.registered.spec.source.clone()).unwrap_or_default();
+            (name.clone(), ModelUsed { registered: registered.clone(), source })
+        })
+        .collect()
 }
 
 #[derive(Debug, Serialize)]
@@ -74,10 +101,11 @@ fn summary(folder: Option<&std::path::Path>, samples: &[crate::capabilities::eva
 }
 
 pub async fn evaluate(args: EvaluateArgs, quiet: bool) -> anyhow::Result<ExitCode> {
+    let filter = sets::Filter { media: args.media, category: args.category.clone() };
     let mut evaluation = Sets {
-        generated: sets::scan(&args.generated, "generated")?,
+        generated: sets::scan(&args.generated, "generated", &filter)?,
         reference: match &args.reference {
-            Some(folder) => sets::scan(folder, "reference")?,
+            Some(folder) => sets::scan(folder, "reference", &filter)?,
             None => Vec::new(),
         },
         pairs: Vec::new(),
@@ -108,6 +136,7 @@ pub async fn evaluate(args: EvaluateArgs, quiet: bool) -> anyhow::Result<ExitCod
         let plugin = settings::plugin_of_kind(path, Kind::Metric, "evaluate")?;
         let config = settings::config(&plugin, &args.set)?;
         let models = settings::model_grants(&plugin, &engine, &args.models)?;
+        let used = models_used(models.as_deref());
         let component = runtime.compile(&plugin)?;
         let pre = runtime
             .linker(Kind::Metric)?
@@ -145,7 +174,13 @@ pub async fn evaluate(args: EvaluateArgs, quiet: bool) -> anyhow::Result<ExitCod
             Ok(scores) => (scores.into_iter().map(sanitize).collect(), None),
             Err(failure) => (Vec::new(), Some(failure.to_string())),
         };
-        results.push(MetricResult { metric: plugin.label(), sha256: plugin.sha256.clone(), scores, error });
+        results.push(MetricResult {
+            metric: plugin.label(),
+            sha256: plugin.sha256.clone(),
+            scores,
+            error,
+            models: used,
+        });
     }
 
     let names = |side: &[crate::capabilities::evaluation::SampleFile], i: u32| {
@@ -214,6 +249,9 @@ fn print_text(report: &EvaluationReport) {
         if let Some(error) = &metric.error {
             println!("  error: {}", plugin_text::text(error));
         }
+        for (name, used) in &metric.models {
+            println!("  model `{name}`: {} ({})", used.registered, plugin_text::line(&used.source));
+        }
         for score in &metric.scores {
             let value = score.value.map_or("not a number".to_string(), |v| format!("{v:.6}"));
             let interval = score.interval.map(|(a, b)| format!(" [{a:.6}, {b:.6}]")).unwrap_or_default();
@@ -246,6 +284,14 @@ fn html(report: &EvaluationReport, sets: &Sets) -> String {
         out.push_str(&format!("<h2>{}</h2>", escape(&metric.metric)));
         if let Some(error) = &metric.error {
             out.push_str(&format!("<p><b>Error:</b> {}</p>", escape(error)));
+        }
+        for (name, used) in &metric.models {
+            out.push_str(&format!(
+                "<p class=convention>Model <code>{}</code>: {} ({})</p>",
+                escape(name),
+                escape(&used.registered),
+                escape(&used.source)
+            ));
         }
         for score in &metric.scores {
             let value = score.value.map_or("not a number".to_string(), |v| format!("{v:.6}"));

@@ -16,6 +16,10 @@ use super::queue::{Batchable, Queue};
 use super::registry::{ModelError, Registered, Registry, Task};
 use crate::budget::{Meter, Work as HostWork, WorkLimits};
 
+/// Most pixels per image of the pairs one forward pass of a `distance` model compares (8 pairs of 256 px, 2 of
+/// 512 px): LPIPS over VGG holds about 1 KB of activations per pixel of a pair.
+const PAIR_PIXELS_PER_PASS: i64 = 1 << 19;
+
 /// Where models run.
 pub fn parse_device(text: &str) -> Result<Device, String> {
     match text {
@@ -48,12 +52,14 @@ enum Work {
     Texts(Tensor),
     Captions(Tensor),
     Labels(Tensor),
+    /// Image pairs as `[B, 6, H, W]`: the first image's three channels, then the second's.
+    Pairs(Tensor),
 }
 
 impl Work {
     fn tensor(&self) -> &Tensor {
         match self {
-            Work::Images(t) | Work::Texts(t) | Work::Captions(t) | Work::Labels(t) => t,
+            Work::Images(t) | Work::Texts(t) | Work::Captions(t) | Work::Labels(t) | Work::Pairs(t) => t,
         }
     }
 
@@ -64,6 +70,7 @@ impl Work {
             Work::Texts(_) => "encode_text",
             Work::Captions(_) => "caption",
             Work::Labels(_) => "classify",
+            Work::Pairs(_) => "distance",
         }
     }
 }
@@ -78,6 +85,7 @@ impl Batchable for Job {
             Work::Texts(_) => 1,
             Work::Captions(_) => 2,
             Work::Labels(_) => 3,
+            Work::Pairs(_) => 4,
         }
     }
 }
@@ -200,9 +208,19 @@ fn serve(module: &tch::CModule, device: Device, jobs: &Queue<Job>, stats: &Batch
     }
 }
 
-/// One forward pass over the batch's rows (several when one caller sent more than `max_batch`).
-fn run_batch(module: &tch::CModule, device: Device, batch: Vec<Job>, stats: &BatchStats, max_batch: usize) {
-    let Some(method) = batch.first().map(|job| job.work.method()) else { return };
+/// One forward pass over the batch's rows (several when one caller sent more than `max_batch`). Requests whose
+/// rows differ in shape (image pairs at their own sizes) cannot be stacked, so then each runs on its own.
+fn run_batch(module: &tch::CModule, device: Device, mut batch: Vec<Job>, stats: &BatchStats, max_batch: usize) {
+    let Some(first) = batch.first() else { return };
+    let method = first.work.method();
+    let row_shape = |job: &Job| job.work.tensor().size().split_off(1);
+    let shape = row_shape(first);
+    if batch.iter().any(|job| row_shape(job) != shape) {
+        while let Some(job) = batch.pop() {
+            run_batch(module, device, vec![job], stats, max_batch);
+        }
+        return;
+    }
     let sizes: Vec<i64> = batch.iter().map(|j| j.rows() as i64).collect();
     let inputs: Vec<&Tensor> = batch.iter().map(|j| j.work.tensor()).collect();
     let total: i64 = sizes.iter().sum();
@@ -236,12 +254,25 @@ fn forward(
     max_batch: usize,
     stats: &BatchStats,
 ) -> Result<Tensor, tch::TchError> {
-    let step = i64::try_from(max_batch.max(1)).unwrap_or(i64::MAX);
+    let mut step = i64::try_from(max_batch.max(1)).unwrap_or(i64::MAX);
+    if method == "distance" {
+        // A pair model keeps every layer's activations of both images: bound the pixels of one pass instead.
+        let pixels = x.size().iter().skip(2).product::<i64>().max(1);
+        step = (PAIR_PIXELS_PER_PASS / pixels).clamp(1, step);
+    }
     let mut outputs = Vec::new();
     let mut start = 0;
     loop {
         let slice = x.f_narrow(0, start, step.min(rows - start).max(0))?.f_to_device(device)?;
-        outputs.push(module.method_ts(method, &[slice])?.f_to_device(Device::Cpu)?);
+        let output = match method {
+            // A pair model takes its two images as two arguments.
+            "distance" => {
+                let (first, second) = (slice.f_narrow(1, 0, 3)?, slice.f_narrow(1, 3, 3)?);
+                module.method_ts(method, &[first, second])?.f_reshape([-1])?
+            }
+            _ => module.method_ts(method, &[slice])?,
+        };
+        outputs.push(output.f_to_device(Device::Cpu)?);
         stats.batches.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         start += step;
         if start >= rows {
@@ -282,6 +313,12 @@ impl LoadedModel {
     /// [`Self::preprocess`], charging `work` for each image before it is decoded (see [`preprocess`]).
     pub fn preprocess_metered(&self, images: &[Vec<u8>], work: &mut HostWork) -> Result<Tensor, InputError> {
         let spec = &self.registered.spec;
+        if spec.task == Task::Distance {
+            return Err(InputError::Invalid(format!(
+                "model `{}` is a distance model: it compares image pairs (image-distance) and takes no single images",
+                self.registered.name
+            )));
+        }
         let side = spec.image_size;
         let per_image = 3 * usize::try_from(side).unwrap_or(0).pow(2);
         // One buffer for the batch, so no libtorch op (an `f_cat`) runs on the caller's thread.
@@ -346,6 +383,42 @@ impl LoadedModel {
                 self.registered.name
             )),
         }
+    }
+
+    /// One distance per pair of `pairs` (`[B, 6, H, W]`, see [`Self::pair_input`]) from a `distance` model.
+    pub async fn distances(&self, pairs: Tensor) -> Result<Vec<f32>, String> {
+        self.require(Task::Distance, "compare image pairs")?;
+        let want = pairs.size().first().copied().unwrap_or(0);
+        let output = self.submit(Work::Pairs(pairs)).await?;
+        if output.size() != [want] {
+            return Err(format!(
+                "model `{}` gave an output of shape {:?} for {want} pair(s); a distance model's `distance` returns one \
+                 value per pair",
+                self.registered.name,
+                output.size()
+            ));
+        }
+        Vec::<f32>::try_from(output.f_to_kind(Kind::Float).map_err(|e| e.to_string())?).map_err(|e| e.to_string())
+    }
+
+    /// Image pairs as a distance model's input: each pair's two images, as RGB planes in [0, 1] of the same
+    /// `height` x `width`, normalised with the model's mean and std into one `[B, 6, H, W]` tensor.
+    pub fn pair_input(&self, pairs: &[(&[f32], &[f32])], height: usize, width: usize) -> Result<Tensor, String> {
+        let spec = &self.registered.spec;
+        let per_image = 3 * height * width;
+        let mut values = Vec::with_capacity(pairs.len() * 2 * per_image);
+        for (index, (a, b)) in pairs.iter().enumerate() {
+            if a.len() != per_image || b.len() != per_image {
+                return Err(format!("pair {index}: both images must be {width}x{height} RGB"));
+            }
+            for image in [a, b] {
+                let start = values.len();
+                values.extend_from_slice(image);
+                preprocess::normalise(&mut values[start..], &spec.mean, &spec.std);
+            }
+        }
+        let dims = [pairs.len() as i64, 6, height as i64, width as i64];
+        Tensor::f_from_slice(&values).and_then(|t| t.f_view(dims)).map_err(|e| e.to_string())
     }
 
     /// L2-normalised text embeddings.

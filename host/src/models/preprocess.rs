@@ -72,7 +72,7 @@ pub fn append_image(
 /// `(x - mean) / std` per plane, in f32: the same two correctly rounded operations, in the same order, as the
 /// `sub` and `div` of `[1, 3, 1, 1]` tensors it replaces (bit for bit), without a libtorch op. A libtorch op on a
 /// caller's thread would start an OpenMP team per caller, which then competes with the model's workers.
-fn normalise(planes: &mut [f32], mean: &[f64; 3], std: &[f64; 3]) {
+pub fn normalise(planes: &mut [f32], mean: &[f64; 3], std: &[f64; 3]) {
     let plane = planes.len() / 3;
     for (channel, values) in planes.chunks_mut(plane.max(1)).enumerate().take(3) {
         let (m, s) = (mean[channel] as f32, std[channel] as f32);

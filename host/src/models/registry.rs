@@ -21,6 +21,9 @@ pub enum Task {
     /// `encode_image` only, whose raw rows are features for metrics (Inception pool3 for FID and KID, DINOv2
     /// mean-pooled tokens); no tokenizer.
     Features,
+    /// `distance(x, y)`: one learned distance per image pair (LPIPS); no tokenizer. Its `image_size` is 0: the
+    /// images go in at their own size, which LPIPS is made for.
+    Distance,
 }
 
 /// `model.json`.
@@ -213,8 +216,22 @@ fn read_spec(dir: &Path) -> Result<ModelSpec, ModelError> {
     if spec.format != 1 {
         return Err(invalid(format!("format {} is newer than this host understands (1)", spec.format)));
     }
-    if !(8..=2048).contains(&spec.image_size) || spec.std.iter().any(|s| *s <= 0.0) {
-        return Err(invalid("image_size must be 8..2048 and std positive".into()));
+    if spec.std.iter().any(|s| *s <= 0.0) {
+        return Err(invalid("std must be positive".into()));
+    }
+    match spec.task {
+        Task::Distance if spec.image_size != 0 => {
+            return Err(invalid(
+                "a distance model takes each pair at its own size: its image_size must be 0 (a metric resizes \
+                 pairs itself when asked)"
+                    .into(),
+            ));
+        }
+        Task::Distance => {}
+        _ if !(8..=2048).contains(&spec.image_size) => {
+            return Err(invalid(format!("image_size must be 8..2048, not {}", spec.image_size)));
+        }
+        _ => {}
     }
     match (spec.task, &spec.tokenizer) {
         (Task::Clip | Task::Captioner, None) => {

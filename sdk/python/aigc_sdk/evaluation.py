@@ -107,6 +107,12 @@ def compare_images(
     return call(_raw.compare_images, [(int(i), int(j)) for i, j in pairs], ImageOptions(window, size))
 
 
+def image_distance(model: str, pairs: Sequence[Tuple[int, int]], size: Optional[int] = None) -> List[float]:
+    """A learned distance (LPIPS) of ``generated[i]`` against ``reference[j]`` for each pair, through the
+    ``distance`` model ``[tool.aigc] models`` names ``model``; ``size`` resizes both images to a square first."""
+    return call(_raw.image_distance, model, [(int(i), int(j)) for i, j in pairs], size)
+
+
 def compare_meshes(
     pairs: Sequence[Tuple[int, int]], points: int = 10_000, tau: float = 0.05, seed: int = 0, iou_resolution: int = 64
 ) -> List[MeshScores]:

@@ -32,18 +32,61 @@ fn media_of(name: &str) -> Option<Media> {
     }
 }
 
-/// Every sample of a side: a dataset's items (when `root` holds a `manifest.sqlite`) or the files under a folder.
-pub fn scan(root: &Path, side: &str) -> anyhow::Result<Vec<SampleFile>> {
-    if root.join(crate::store::MANIFEST).is_file() {
-        return scan_dataset(root, side);
+/// Which samples of a side are evaluated.
+#[derive(Debug, Default, Clone)]
+pub struct Filter {
+    /// Only samples of this kind (a 3D dataset holds its models and their renders side by side).
+    pub media: Option<Media>,
+    /// Only a dataset's items of this category.
+    pub category: Option<String>,
+}
+
+impl Filter {
+    fn admits(&self, media: Media) -> bool {
+        self.media.is_none_or(|want| want == media)
     }
-    scan_folder(root, side)
+
+    /// What was asked for, for an error saying nothing matched.
+    fn describe(&self) -> String {
+        let media = self.media.map(|m| format!(" of media {}", media_name(m))).unwrap_or_default();
+        let category = self.category.as_ref().map(|c| format!(" in category `{c}`")).unwrap_or_default();
+        format!("{media}{category}")
+    }
+}
+
+pub fn media_name(media: Media) -> &'static str {
+    match media {
+        Media::Image => "image",
+        Media::Svg => "svg",
+        Media::Mesh => "mesh",
+    }
+}
+
+/// `--media`'s values.
+pub fn parse_media(text: &str) -> Result<Media, String> {
+    match text {
+        "image" => Ok(Media::Image),
+        "svg" => Ok(Media::Svg),
+        "mesh" => Ok(Media::Mesh),
+        other => Err(format!("`{other}` is not a media: use image, svg or mesh")),
+    }
+}
+
+/// Every sample of a side: a dataset's items (when `root` holds a `manifest.sqlite`) or the files under a folder.
+pub fn scan(root: &Path, side: &str, filter: &Filter) -> anyhow::Result<Vec<SampleFile>> {
+    if root.join(crate::store::MANIFEST).is_file() {
+        return scan_dataset(root, side, filter);
+    }
+    if filter.category.is_some() {
+        bail!("--category picks items of a dataset, but the {side} set `{}` is a folder", root.display());
+    }
+    scan_folder(root, side, filter)
 }
 
 /// The samples of a dataset: for each item no rule dropped, in id order, its first image, SVG or self-contained
 /// model file (GLB or zip; a glTF or OBJ needs the files beside it, which a dataset does not keep beside it),
 /// named `ITEM-ID/FILE-NAME` and read from its blob. The dataset is only read.
-fn scan_dataset(root: &Path, side: &str) -> anyhow::Result<Vec<SampleFile>> {
+fn scan_dataset(root: &Path, side: &str, filter: &Filter) -> anyhow::Result<Vec<SampleFile>> {
     use crate::store::{Dataset, Status};
     let dataset = Dataset::open(root).with_context(|| format!("the {side} dataset `{}`", root.display()))?;
     let listings = dataset.listings().with_context(|| format!("listing the {side} dataset `{}`", root.display()))?;
@@ -53,10 +96,13 @@ fn scan_dataset(root: &Path, side: &str) -> anyhow::Result<Vec<SampleFile>> {
             dropped += 1;
             continue;
         }
+        if filter.category.as_ref().is_some_and(|want| listing.item.category.as_ref() != Some(want)) {
+            continue;
+        }
         let usable = listing.item.files.iter().find_map(|file| match media_of(&file.name) {
             Some(Media::Mesh) if !is_self_contained_model(&file.name) => None,
-            Some(media) => Some((file, media)),
-            None => None,
+            Some(media) if filter.admits(media) => Some((file, media)),
+            _ => None,
         });
         let Some((file, media)) = usable else {
             without += 1;
@@ -75,15 +121,17 @@ fn scan_dataset(root: &Path, side: &str) -> anyhow::Result<Vec<SampleFile>> {
     if dropped + without > 0 {
         tracing::info!(
             "the {side} dataset `{}`: {} samples; left out {dropped} item(s) a rule dropped and {without} without an \
-             image, SVG, GLB or zip",
+             image, SVG, GLB or zip{}",
             root.display(),
-            samples.len()
+            samples.len(),
+            filter.describe()
         );
     }
     if samples.is_empty() {
         bail!(
-            "the {side} dataset `{}` has no kept item with an image, SVG or self-contained 3D model (glb, zip)",
-            root.display()
+            "the {side} dataset `{}` has no kept item{} with an image, SVG or self-contained 3D model (glb, zip)",
+            root.display(),
+            filter.describe()
         );
     }
     Ok(samples)
@@ -96,7 +144,7 @@ fn is_self_contained_model(name: &str) -> bool {
 }
 
 /// Every sample under a folder, sorted by name.
-fn scan_folder(root: &Path, side: &str) -> anyhow::Result<Vec<SampleFile>> {
+fn scan_folder(root: &Path, side: &str, filter: &Filter) -> anyhow::Result<Vec<SampleFile>> {
     let meta = std::fs::metadata(root).with_context(|| format!("the {side} folder `{}`", root.display()))?;
     if !meta.is_dir() {
         bail!("the {side} set `{}` is not a folder: give a folder of images, SVGs or 3D models", root.display());
@@ -110,7 +158,7 @@ fn scan_folder(root: &Path, side: &str) -> anyhow::Result<Vec<SampleFile>> {
         }
         let Ok(relative) = entry.path().strip_prefix(root) else { continue };
         let name = relative.components().map(|c| c.as_os_str().to_string_lossy()).collect::<Vec<_>>().join("/");
-        let Some(media) = media_of(&name) else { continue };
+        let Some(media) = media_of(&name).filter(|m| filter.admits(*m)) else { continue };
         // A .gltf's buffers and a model's textures sit beside it: only model files themselves are samples.
         samples.push(SampleFile { name, media, path: entry.path().to_path_buf(), prompt: None });
         if samples.len() > MAX_SAMPLES {
@@ -119,8 +167,9 @@ fn scan_folder(root: &Path, side: &str) -> anyhow::Result<Vec<SampleFile>> {
     }
     if samples.is_empty() {
         bail!(
-            "the {side} folder `{}` holds no images (png, jpg, webp, gif), SVGs or 3D models (glb, gltf, obj, zip)",
-            root.display()
+            "the {side} folder `{}` holds no images (png, jpg, webp, gif), SVGs or 3D models (glb, gltf, obj, zip){}",
+            root.display(),
+            filter.describe()
         );
     }
     Ok(samples)
@@ -221,10 +270,11 @@ mod tests {
     fn a_folder_gives_its_samples_in_name_order_without_hidden_or_foreign_files() {
         let dir = tempfile::tempdir().unwrap();
         write(dir.path(), &["b.png", "a/2.svg", "a/1.jpg", ".hidden.png", "notes.txt", "m/model.glb", ".git/x.png"]);
-        let names: Vec<String> = scan(dir.path(), "generated").unwrap().into_iter().map(|s| s.name).collect();
+        let names: Vec<String> =
+            scan(dir.path(), "generated", &Filter::default()).unwrap().into_iter().map(|s| s.name).collect();
         assert_eq!(names, ["a/1.jpg", "a/2.svg", "b.png", "m/model.glb"]);
         let empty = tempfile::tempdir().unwrap();
-        let error = scan(empty.path(), "reference").unwrap_err().to_string();
+        let error = scan(empty.path(), "reference", &Filter::default()).unwrap_err().to_string();
         assert!(error.contains("reference folder") && error.contains("holds no images"), "{error}");
     }
 
@@ -234,8 +284,8 @@ mod tests {
         write(g.path(), &["1.png", "2.png", "3.png"]);
         write(r.path(), &["2.png", "3.png", "x.png"]);
         let sets = Sets {
-            generated: scan(g.path(), "generated").unwrap(),
-            reference: scan(r.path(), "reference").unwrap(),
+            generated: scan(g.path(), "generated", &Filter::default()).unwrap(),
+            reference: scan(r.path(), "reference", &Filter::default()).unwrap(),
             pairs: Vec::new(),
             progress: None,
         };
@@ -254,8 +304,8 @@ mod tests {
         write(g.path(), &["cat.png"]);
         write(r.path(), &["dog.png"]);
         let mut sets = Sets {
-            generated: scan(g.path(), "generated").unwrap(),
-            reference: scan(r.path(), "reference").unwrap(),
+            generated: scan(g.path(), "generated", &Filter::default()).unwrap(),
+            reference: scan(r.path(), "reference", &Filter::default()).unwrap(),
             pairs: Vec::new(),
             progress: None,
         };

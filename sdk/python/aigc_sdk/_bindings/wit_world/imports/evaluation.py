@@ -215,6 +215,17 @@ def compare_images(pairs: List[Tuple[int, int]], options: ImageOptions) -> List[
     Raises: `componentize_py_types.Err(wit_world.imports.types.Error)`
     """
     raise NotImplementedError
+def image_distance(model: str, pairs: List[Tuple[int, int]], size: Optional[int]) -> List[float]:
+    """
+    A learned distance of generated[i] against reference[j] for each pair, through the `distance` model the
+    manifest names `model` (LPIPS, exported by `models/export_lpips.py`: 0 for identical images, higher is more
+    different). Both images are RGB with transparency over white (SVGs rasterized as above), resized to `size`
+    x `size` first when given (bilinear, as `compare-images`) and otherwise of the same size, then normalised
+    with the model's mean and std.
+    
+    Raises: `componentize_py_types.Err(wit_world.imports.types.Error)`
+    """
+    raise NotImplementedError
 def compare_meshes(pairs: List[Tuple[int, int]], options: MeshOptions) -> List[MeshScores]:
     """
     Chamfer distance, F-score at tau and volumetric IoU of generated[i] against reference[j] for each pair.
