@@ -170,21 +170,26 @@ fn evaluate_json(
     reference: &Path,
     extra: &[&str],
 ) -> serde_json::Value {
-    let mut args = vec![
-        "evaluate",
-        plugin,
-        "--generated",
-        generated.to_str().unwrap(),
-        "--reference",
-        reference.to_str().unwrap(),
-    ];
+    let out = evaluate_output(models, plugin, generated, reference, extra);
+    out.assert_ok().json()
+}
+
+/// `aigc-host evaluate ... --json`, whatever its exit status (a metric's error is in the report).
+fn evaluate_output(
+    models: Option<&Path>,
+    plugin: &str,
+    generated: &Path,
+    reference: &Path,
+    extra: &[&str],
+) -> aigc_tests::Output {
+    let (generated, reference) = (generated.to_str().unwrap(), reference.to_str().unwrap());
+    let mut args = vec!["evaluate", plugin, "--generated", generated, "--reference", reference];
     args.extend_from_slice(extra);
     args.push("--json");
-    let out = match models {
+    match models {
         Some(models) => with_registry(models, &args),
         None => aigc(args),
-    };
-    out.assert_ok().json()
+    }
 }
 
 fn tiny() -> std::path::PathBuf {
@@ -471,4 +476,219 @@ fn image_similarity_on_real_photos_equals_scikit_image() {
             }
         }
     }
+}
+
+/// Runs a model export script of `models/` in the metrics venv and returns the JSON it prints last.
+fn export(script: &str, args: &[&str]) -> serde_json::Value {
+    let out = std::process::Command::new(metrics_python())
+        .arg(aigc_tests::root().join("models").join(script))
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{script} {args:?} failed:\n{}", String::from_utf8_lossy(&out.stderr));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    stdout.lines().rev().find_map(|line| serde_json::from_str(line).ok()).unwrap_or(serde_json::Value::Null)
+}
+
+/// LPIPS and DinoScore on real photos: the image-similarity plugin's per-pair values through an LPIPS model
+/// exported by models/export_lpips.py (the real v0.1 AlexNet heads over a seeded random backbone, as no
+/// backbone weights can be downloaded here) and a small DINOv2 exported by models/export_dinov2.py equal the
+/// `lpips` package's and `transformers`' own, computed on the same PNG files.
+#[test]
+fn lpips_and_dino_score_on_real_photos_equal_the_lpips_package_and_transformers() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = std::process::Command::new(metrics_python())
+        .arg(aigc_tests::root().join("tests/metrics/skimage_photos.py"))
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "skimage_photos.py failed:\n{}", String::from_utf8_lossy(&out.stderr));
+    let (generated, reference) = (dir.path().join("generated"), dir.path().join("reference"));
+    let (generated_arg, reference_arg) = (generated.to_str().unwrap(), reference.to_str().unwrap());
+    let exported = dir.path().join("exported");
+    let exported_arg = exported.to_str().unwrap();
+    export("export_lpips.py", &["--net", "alex", "--random-backbone", "0", "--out", exported_arg]);
+    let lpips_want = export(
+        "export_lpips.py",
+        &["--net", "alex", "--random-backbone", "0", "--lpips", generated_arg, reference_arg],
+    );
+    export("export_dinov2.py", &["--tiny", "--random-weights", "0", "--out", exported_arg]);
+    let dino_want =
+        export("export_dinov2.py", &["--tiny", "--random-weights", "0", "--dino-score", generated_arg, reference_arg]);
+
+    let registry = dir.path().join("registry");
+    for (folder, name) in [("lpips-alex", "lpips"), ("dinov2-tiny", "dino")] {
+        let folder = exported.join(folder);
+        with_registry(&registry, &["models", "add", folder.to_str().unwrap(), "--name", name, "-q"]).assert_ok();
+    }
+    let report = evaluate_json(Some(&registry), plugins::IMAGE_SIMILARITY, &generated, &reference, &[]);
+    let metric = &report["metrics"][0];
+    assert!(metric["error"].is_null(), "{metric}");
+    assert_eq!(metric["models"]["lpips"]["registered"], "lpips", "the report names the models: {metric}");
+    let pairs: Vec<String> =
+        report["pairs"].as_array().unwrap().iter().map(|p| p[0].as_str().unwrap().to_string()).collect();
+    for (score, want, key) in [("lpips", &lpips_want, "lpips"), ("dino-score", &dino_want, "dino_score")] {
+        let got = metric["scores"].as_array().unwrap().iter().find(|s| s["name"] == score).unwrap();
+        let names: Vec<String> = want["names"].as_array().unwrap().iter().map(|n| n.as_str().unwrap().into()).collect();
+        assert_eq!(names, pairs, "{score}: the reference pairs the same files");
+        for (k, name) in names.iter().enumerate() {
+            let (got, want) = (got["per_item"][k].as_f64().unwrap(), want[key][k].as_f64().unwrap());
+            assert!(
+                (got - want).abs() <= 1e-4 * want.abs().max(1e-3),
+                "{score} of {name}: aigc-host {got}, reference {want}"
+            );
+        }
+    }
+    // Both measures see the degradations: no pair is identical.
+    let lpips = metric["scores"].as_array().unwrap().iter().find(|s| s["name"] == "lpips").unwrap();
+    assert!(lpips["per_item"].as_array().unwrap().iter().all(|v| v.as_f64().unwrap() > 1e-4), "{lpips}");
+}
+
+/// A learned distance refuses what it cannot compare, naming the files and the fix: images of two sizes
+/// (without `size`), and a model of another task lent as `lpips`. Without an `lpips` model the score is left out
+/// and the others are still reported.
+#[test]
+fn image_distance_refuses_mismatched_sizes_and_the_wrong_model() {
+    let dir = tempfile::tempdir().unwrap();
+    let (generated, reference) = sets(dir.path());
+    let no_models = dir.path().join("no-models");
+    let report = evaluate_json(Some(&no_models), plugins::IMAGE_SIMILARITY, &generated, &reference, &[]);
+    let names: Vec<&str> =
+        report["metrics"][0]["scores"].as_array().unwrap().iter().map(|s| s["name"].as_str().unwrap()).collect();
+    assert_eq!(names, ["ssim", "mse", "psnr", "masked-l2"], "{report}");
+
+    let registry = dir.path().join("registry");
+    let tiny_features = tiny().join("tiny-features");
+    with_registry(&registry, &["models", "add", tiny_features.to_str().unwrap(), "--name", "lpips", "-q"]).assert_ok();
+    let report = evaluate_output(Some(&registry), plugins::IMAGE_SIMILARITY, &generated, &reference, &[]).json();
+    let error = report["metrics"][0]["error"].as_str().unwrap_or_default().to_string();
+    assert!(error.contains("cannot compare image pairs"), "{error}");
+
+    let exported = dir.path().join("exported");
+    export("export_lpips.py", &["--net", "squeeze", "--random-backbone", "1", "--out", exported.to_str().unwrap()]);
+    let registry = dir.path().join("registry-lpips");
+    let folder = exported.join("lpips-squeeze");
+    with_registry(&registry, &["models", "add", folder.to_str().unwrap(), "--name", "lpips", "-q"]).assert_ok();
+    save(&image::RgbImage::from_pixel(64, 48, image::Rgb([9, 90, 200])), &reference.join("1.png"));
+    let report = evaluate_output(Some(&registry), plugins::IMAGE_SIMILARITY, &generated, &reference, &[]).json();
+    let error = report["metrics"][0]["error"].as_str().unwrap_or_default().to_string();
+    assert!(error.contains("`1.png` is 96x96 but `1.png` is 64x48") && error.contains("size"), "{error}");
+    // With a size, both are resized and compared.
+    let report =
+        evaluate_json(Some(&registry), plugins::IMAGE_SIMILARITY, &generated, &reference, &["--set", "size=64"]);
+    assert!(report["metrics"][0]["error"].is_null(), "{report}");
+}
+
+/// The metrics on what the projects themselves make: real emoji SVGs (Twemoji, rasterized by the host on white)
+/// against reference rasters of the same icons, and the 3D project's renders of real glTF models in a dataset
+/// that holds the models and their views side by side (`--media` picks which).
+#[test]
+fn metrics_run_on_svg_rasters_and_the_3d_projects_renders() {
+    let dir = tempfile::tempdir().unwrap();
+    let parity = aigc_tests::root().join("models/svg-text/parity");
+    let icons = ["dog_face", "family", "free_button", "keycap_1"];
+    let (svgs, rasters) = (dir.path().join("svgs"), dir.path().join("rasters"));
+    let mut pair_lines = String::new();
+    for icon in icons {
+        for (folder, ext) in [(&svgs, "svg"), (&rasters, "png")] {
+            std::fs::create_dir_all(folder).unwrap();
+            std::fs::copy(parity.join(format!("{icon}.{ext}")), folder.join(format!("{icon}.{ext}"))).unwrap();
+        }
+        pair_lines.push_str(&format!("{icon}.svg,{icon}.png\n"));
+    }
+    let pairs = dir.path().join("pairs.csv");
+    std::fs::write(&pairs, pair_lines).unwrap();
+    let pairs_arg = pairs.to_str().unwrap();
+    let report = evaluate_json(
+        None,
+        plugins::IMAGE_SIMILARITY,
+        &svgs,
+        &rasters,
+        &["--pairs", pairs_arg, "--set", "size=64", "--set", "ssim_window=starvector"],
+    );
+    let ssim = &report["metrics"][0]["scores"][0];
+    assert_eq!(ssim["name"], "ssim");
+    let per_pair: Vec<f64> = ssim["per_item"].as_array().unwrap().iter().map(|v| v.as_f64().unwrap()).collect();
+    // Two rasterizers of one icon agree closely (anti-aliasing aside); unrelated icons would not.
+    assert!(per_pair.iter().all(|s| *s > 0.8), "{per_pair:?}");
+    let crossed = dir.path().join("crossed.csv");
+    std::fs::write(&crossed, "dog_face.svg,keycap_1.png\nfamily.svg,free_button.png\n").unwrap();
+    let report = evaluate_json(
+        None,
+        plugins::IMAGE_SIMILARITY,
+        &svgs,
+        &rasters,
+        &["--pairs", crossed.to_str().unwrap(), "--set", "size=64", "--set", "ssim_window=starvector"],
+    );
+    let unrelated = report["metrics"][0]["scores"][0]["value"].as_f64().unwrap();
+    assert!(unrelated < per_pair.iter().cloned().fold(1.0, f64::min), "unrelated icons {unrelated} vs {per_pair:?}");
+
+    // The 3D project: two real models imported and rendered; FID of the views against themselves is 0, the
+    // views' FID against the emoji rasters is not, and the models compared with themselves have Chamfer 0.
+    let ds = dir.path().join("ds");
+    let models = aigc_tests::root().join("tests/fixtures/models");
+    let glbs = dir.path().join("glbs");
+    std::fs::create_dir_all(&glbs).unwrap();
+    for glb in ["hand.glb", "controller-textured.glb"] {
+        std::fs::copy(models.join(glb), glbs.join(glb)).unwrap();
+    }
+    aigc(["dataset", "import", ds.to_str().unwrap(), glbs.to_str().unwrap(), "-q"]).assert_ok();
+    aigc(["render", ds.to_str().unwrap(), "--views", "2", "--size", "64", "-q"]).assert_ok();
+    let registry = dir.path().join("registry");
+    let tiny_features = tiny().join("tiny-features");
+    with_registry(&registry, &["models", "add", tiny_features.to_str().unwrap(), "--name", "inception", "-q"])
+        .assert_ok();
+    let mixed = evaluate_output(Some(&registry), plugins::FID, &ds, &ds, &[]);
+    assert!(mixed.stdout.contains("3D model"), "without --media a mesh is no image: {}", mixed.stdout);
+    let views = evaluate_json(Some(&registry), plugins::FID, &ds, &ds, &["--media", "image"]);
+    assert_eq!(views["generated"]["samples"], 4, "2 views of each model: {views}");
+    let fid = views["metrics"][0]["scores"][0]["value"].as_f64().unwrap();
+    assert!(fid.abs() < 1e-6, "a set against itself: {fid}");
+    let apart = evaluate_json(Some(&registry), plugins::FID, &ds, &rasters, &["--media", "image"]);
+    let apart = apart["metrics"][0]["scores"][0]["value"].as_f64().unwrap();
+    assert!(apart > 1e-3, "renders against emoji: {apart}");
+    let meshes = evaluate_json(None, plugins::MESH_SIMILARITY, &ds, &ds, &["--media", "mesh", "--set", "points=2000"]);
+    assert_eq!(meshes["pairs"].as_array().unwrap().len(), 2, "{meshes}");
+    let chamfer = meshes["metrics"][0]["scores"].as_array().unwrap().iter().find(|s| s["name"] == "chamfer").unwrap();
+    assert!(chamfer["value"].as_f64().unwrap() < 1e-9, "{chamfer}");
+}
+
+/// A folder of several glTF models (each with its own `.bin`) gives each sample its own model: a sample brings
+/// only the files its glTF names, never a sibling model the loader would pick instead.
+#[test]
+fn gltf_samples_in_one_folder_each_load_their_own_model() {
+    use aigc_tests::meshes::{Model, cube, gltf_files};
+    let dir = tempfile::tempdir().unwrap();
+    let (generated, reference) = (dir.path().join("generated"), dir.path().join("reference"));
+    let write_as = |model: &Model, stem: &str, folder: &Path| {
+        std::fs::create_dir_all(folder).unwrap();
+        for (name, bytes) in gltf_files(model) {
+            let (name, bytes) = match name.as_str() {
+                "scene.gltf" => (
+                    format!("{stem}.gltf"),
+                    String::from_utf8(bytes).unwrap().replace("scene.bin", &format!("{stem}.bin")).into_bytes(),
+                ),
+                "scene.bin" => (format!("{stem}.bin"), bytes),
+                _ => continue,
+            };
+            std::fs::write(folder.join(name), bytes).unwrap();
+        }
+    };
+    let red = [0.8, 0.1, 0.1, 1.0];
+    let one = Model { meshes: vec![cube([0.0; 3], 1.0, red)], texture: None };
+    let two = Model { meshes: vec![cube([0.0; 3], 1.0, red), cube([3.0, 0.0, 0.0], 1.0, red)], texture: None };
+    write_as(&one, "a", &generated);
+    write_as(&two, "b", &generated);
+    write_as(&two, "b", &reference);
+    let pairs = dir.path().join("pairs.csv");
+    std::fs::write(&pairs, "b.gltf,b.gltf\n").unwrap();
+    let report = evaluate_json(
+        None,
+        plugins::MESH_SIMILARITY,
+        &generated,
+        &reference,
+        &["--pairs", pairs.to_str().unwrap(), "--set", "points=2000", "--set", "iou_resolution=0"],
+    );
+    let chamfer = report["metrics"][0]["scores"].as_array().unwrap().iter().find(|s| s["name"] == "chamfer").unwrap();
+    assert!(chamfer["value"].as_f64().unwrap() < 1e-9, "b.gltf is compared with itself, not with a.gltf: {chamfer}");
 }

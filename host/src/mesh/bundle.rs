@@ -207,7 +207,7 @@ fn normalise(path: &str) -> Option<String> {
 }
 
 /// `%20` as a space; malformed escapes stay as they are.
-pub(super) fn percent_decode(text: &str) -> String {
+pub fn percent_decode(text: &str) -> String {
     let bytes = text.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;

@@ -104,30 +104,58 @@ pub fn meshes(a: &SampleFile, b: &SampleFile, options: &MeshOptions, work: &mut 
     })
 }
 
-/// The files a model sample needs: the file itself, and for `.gltf` and `.obj` the files beside it (buffers,
-/// materials, textures), which the loader resolves by relative path; bounded by the loader's limits.
+/// The files a model sample needs: the file itself, and the files beside it that it refers to, which the loader
+/// resolves by relative path: a `.gltf`'s buffer and image URIs, an `.obj`'s other files (materials, textures)
+/// but no other model, so a folder of many models gives each sample its own; bounded by the loader's limits.
 fn model_files(sample: &SampleFile) -> Result<Vec<(String, Vec<u8>)>, String> {
     use crate::regular_file::{Links, read};
     // The sample's own name carries the extension the loader reads the format from (a dataset's blob has none).
     let name = sample.name.rsplit('/').next().unwrap_or_default().to_string();
-    let mut files = vec![(name.clone(), read(&sample.path, Links::Follow).map_err(|e| e.to_string())?)];
+    let own = read(&sample.path, Links::Follow).map_err(|e| e.to_string())?;
     let lower = name.to_ascii_lowercase();
-    if lower.ends_with(".gltf") || lower.ends_with(".obj") {
-        let folder = sample.path.parent().ok_or("the model has no folder")?;
-        let mut total: u64 = files[0].1.len() as u64;
-        for entry in walkdir::WalkDir::new(folder).follow_links(false).sort_by_file_name() {
-            let entry = entry.map_err(|e| e.to_string())?;
-            if !entry.file_type().is_file() || entry.path() == sample.path {
-                continue;
-            }
-            let Ok(relative) = entry.path().strip_prefix(folder) else { continue };
-            total = total.saturating_add(entry.metadata().map_or(0, |m| m.len()));
-            if total > mesh::Limits::default().total_bytes {
-                return Err("the files beside the model are larger than the loader reads".into());
-            }
-            let relative = relative.components().map(|c| c.as_os_str().to_string_lossy()).collect::<Vec<_>>().join("/");
-            files.push((relative, read(entry.path(), Links::Follow).map_err(|e| e.to_string())?));
+    let wanted: Option<Vec<String>> = if lower.ends_with(".gltf") {
+        Some(gltf_references(&own))
+    } else if lower.ends_with(".obj") {
+        None
+    } else {
+        return Ok(vec![(name, own)]);
+    };
+    let folder = sample.path.parent().ok_or("the model has no folder")?;
+    let mut total: u64 = own.len() as u64;
+    let mut files = vec![(name, own)];
+    for entry in walkdir::WalkDir::new(folder).follow_links(false).sort_by_file_name() {
+        let entry = entry.map_err(|e| e.to_string())?;
+        if !entry.file_type().is_file() || entry.path() == sample.path {
+            continue;
         }
+        let Ok(relative) = entry.path().strip_prefix(folder) else { continue };
+        let relative = relative.components().map(|c| c.as_os_str().to_string_lossy()).collect::<Vec<_>>().join("/");
+        let needed = match &wanted {
+            Some(references) => references.contains(&relative),
+            None => mesh::Format::of(&relative).is_none(),
+        };
+        if !needed {
+            continue;
+        }
+        total = total.saturating_add(entry.metadata().map_or(0, |m| m.len()));
+        if total > mesh::Limits::default().total_bytes {
+            return Err("the files beside the model are larger than the loader reads".into());
+        }
+        files.push((relative, read(entry.path(), Links::Follow).map_err(|e| e.to_string())?));
     }
     Ok(files)
+}
+
+/// The relative paths a glTF's buffers and images name (percent-decoded, `./` dropped; `data:` URIs and what
+/// does not parse are left to the loader to report).
+fn gltf_references(json: &[u8]) -> Vec<String> {
+    let Ok(document) = serde_json::from_slice::<serde_json::Value>(json) else { return Vec::new() };
+    ["buffers", "images"]
+        .iter()
+        .filter_map(|key| document.get(key).and_then(|v| v.as_array()))
+        .flatten()
+        .filter_map(|entry| entry.get("uri").and_then(|u| u.as_str()))
+        .filter(|uri| !uri.starts_with("data:"))
+        .map(|uri| mesh::bundle::percent_decode(uri).trim_start_matches("./").to_string())
+        .collect()
 }
