@@ -49,24 +49,32 @@ $(TORCH_STAMP):
 host: setup
 	$(CARGO) build --release -p aigc-host
 
-# The metric tests compare `aigc-host evaluate` with the Python reference implementations (pytorch-fid, skimage) on the
-# same files: a venv over the torch venv's torch (a .pth file, so both sides load the same libtorch), with
-# torchvision, pytorch-fid, scikit-image, SciPy and Pillow; models/export_features.py runs in it too.
+# The metric tests compare `aigc-host evaluate` with the Python reference implementations (pytorch-fid, skimage,
+# lpips, transformers' DINOv2) on the same files: a venv over the torch venv's torch (a .pth file, so both sides load
+# the same libtorch), with torchvision, pytorch-fid, scikit-image, SciPy, Pillow, lpips and transformers;
+# models/export_features.py, export_lpips.py and export_dinov2.py run in it too. transformers 5.24.0's dependencies are
+# pinned one by one (pip's resolution of transformers==5.24.0 on Python 3.11), as --no-deps installs them unresolved.
 METRICS_VENV ?= $(HOME)/.cache/aigc-host/metrics-venv
-METRICS_STAMP := $(METRICS_VENV)/.installed-2
+METRICS_STAMP := $(METRICS_VENV)/.installed-3
 export AIGC_METRICS_PYTHON := $(METRICS_VENV)/bin/python
 .PHONY: metrics-venv
 metrics-venv: $(METRICS_STAMP)
 $(METRICS_STAMP): $(TORCH_STAMP)
-	@echo "making $(METRICS_VENV): pytorch-fid over the torch of $(TORCH_VENV)"
+	@echo "making $(METRICS_VENV): pytorch-fid, scikit-image, lpips and transformers over the torch of $(TORCH_VENV)"
 	rm -rf $(METRICS_VENV)
 	$(PYTHON) -m venv $(METRICS_VENV)
 	$(TORCH_VENV)/bin/python -c "import site; print(site.getsitepackages()[0])" \
 	  > $$($(METRICS_VENV)/bin/python -c "import site; print(site.getsitepackages()[0])")/torch-venv.pth
 	$(METRICS_VENV)/bin/pip install --quiet --disable-pip-version-check --no-deps \
 	  "torchvision==0.28.*" pytorch-fid==0.3.0 "scipy>=1.11" "pillow>=10" scikit-image==0.25.2 \
-	  "networkx>=3" "imageio>=2.33" "tifffile>=2022.8.12" "lazy_loader>=0.4" "packaging>=21"
-	$(METRICS_VENV)/bin/python -c "import torch, torchvision, pytorch_fid.fid_score, scipy.linalg, PIL, skimage.metrics"
+	  "networkx>=3" "imageio>=2.33" "tifffile>=2022.8.12" "lazy_loader>=0.4" "packaging>=21" \
+	  lpips==0.1.4 tqdm==4.70.1 \
+	  transformers==5.24.0 huggingface_hub==2.4.0 tokenizers==0.23.3 safetensors==0.8.0 regex==2026.12.2 \
+	  pyyaml==6.0.4 hf-xet==1.8.0 httpx2==2.17.0 httpcore2==2.17.0 h11==0.16.0 anyio==4.16.0 idna==3.21 \
+	  truststore==0.10.5 typer==0.29.2 click==8.5.1 rich==15.0.0 pygments==2.21.0 markdown-it-py==4.3.0 \
+	  mdurl==0.1.2 shellingham==1.5.4 pydantic==2.14.4 pydantic-core==2.50.5 annotated-types==0.8.0 \
+	  typing-inspection==0.4.5 annotated-doc==0.0.7
+	$(METRICS_VENV)/bin/python -c "import torch, torchvision, pytorch_fid.fid_score, scipy.linalg, PIL, skimage.metrics, lpips, transformers"
 	@touch $@
 
 plugins: toolchain

@@ -86,6 +86,14 @@ impl Features {
     }
 }
 
+/// Feature rows gathered batch by batch.
+struct Collected {
+    values: Vec<f32>,
+    dim: usize,
+    /// Samples whose rows are in.
+    done: usize,
+}
+
 fn side_name(side: Side) -> &'static str {
     match side {
         Side::Generated => "generated",
@@ -147,8 +155,11 @@ impl HostState {
         if samples.is_empty() {
             return Ok(Err(Error::Invalid(format!("the {} set is empty", side_name(side)))));
         }
-        let mut values = Vec::new();
-        let mut dim = 0;
+        // Batches are decoded on a host-work thread while earlier ones run through the model: up to one more
+        // batch in flight than the model has workers, so a worker that finishes finds the next batch ready.
+        let in_flight = self.ctx.models.as_deref().map_or(1, |m| m.engine.plan().workers) + 1;
+        let mut pending = std::collections::VecDeque::new();
+        let mut collected = Collected { values: Vec::new(), dim: 0, done: 0 };
         for (batch, chunk) in samples.chunks(FEATURE_BATCH).enumerate() {
             let (loaded, chunk_owned) = (Arc::clone(&model), chunk.to_vec());
             let what = format!("{} {} sample(s) for model `{}`", chunk.len(), side_name(side), loaded.registered.name);
@@ -168,33 +179,67 @@ impl HostState {
                 Ok(p) => p,
                 Err(e) => return Ok(Err(e)),
             };
-            let rows = match self.timed(model.image_features(pixels)).await {
-                Ok(rows) => rows,
-                Err(e) => return Ok(Err(Error::Other(e))),
-            };
-            for (offset, row) in rows.into_iter().enumerate() {
-                let name = &chunk[offset].name;
-                if dim == 0 {
-                    dim = row.len();
+            let loaded = Arc::clone(&model);
+            // Spawned so the request is queued now, not when it is first awaited.
+            pending.push_back((chunk, tokio::spawn(async move { loaded.image_features(pixels).await })));
+            while pending.len() >= in_flight {
+                let Some((chunk, rows)) = pending.pop_front() else { break };
+                if let Err(e) = self.collect_rows(&mut collected, chunk, rows, side).await {
+                    return Ok(Err(e));
                 }
-                if row.len() != dim {
-                    return Ok(Err(Error::Other(format!(
-                        "model gave {} values for `{name}`, {dim} before",
-                        row.len()
-                    ))));
-                }
-                if row.iter().any(|v| !v.is_finite()) {
-                    return Ok(Err(Error::Invalid(format!(
-                        "the features of `{name}` ({} set) are not finite numbers: the model gave NaN or infinity",
-                        side_name(side)
-                    ))));
-                }
-                values.extend_from_slice(&row);
+                sets.report(collected.done, samples.len(), || {
+                    format!("{} set through `{}`", side_name(side), model.registered.name)
+                });
             }
-            let done = (batch * FEATURE_BATCH + chunk.len()).min(samples.len());
-            sets.report(done, samples.len(), || format!("{} set through `{}`", side_name(side), model.registered.name));
         }
+        while let Some((chunk, rows)) = pending.pop_front() {
+            if let Err(e) = self.collect_rows(&mut collected, chunk, rows, side).await {
+                return Ok(Err(e));
+            }
+            sets.report(collected.done, samples.len(), || {
+                format!("{} set through `{}`", side_name(side), model.registered.name)
+            });
+        }
+        let Collected { values, dim, .. } = collected;
         Ok(Ok(Features { dim, values: Arc::new(values) }))
+    }
+
+    /// Waits for one batch's features and appends them, checking every row has the first row's length and only
+    /// finite values.
+    async fn collect_rows(
+        &mut self,
+        collected: &mut Collected,
+        chunk: &[SampleFile],
+        rows: tokio::task::JoinHandle<Result<Vec<Vec<f32>>, String>>,
+        side: Side,
+    ) -> Result<(), Error> {
+        let rows = match self.timed(rows).await {
+            Ok(Ok(rows)) => rows,
+            Ok(Err(e)) => return Err(Error::Other(e)),
+            Err(e) => return Err(Error::Other(format!("the model request stopped: {e}"))),
+        };
+        for (offset, row) in rows.into_iter().enumerate() {
+            let name = chunk.get(offset).map_or("", |s| s.name.as_str());
+            if collected.dim == 0 {
+                collected.dim = row.len();
+            }
+            if row.len() != collected.dim {
+                return Err(Error::Other(format!(
+                    "model gave {} values for `{name}`, {} before",
+                    row.len(),
+                    collected.dim
+                )));
+            }
+            if row.iter().any(|v| !v.is_finite()) {
+                return Err(Error::Invalid(format!(
+                    "the features of `{name}` ({} set) are not finite numbers: the model gave NaN or infinity",
+                    side_name(side)
+                )));
+            }
+            collected.values.extend_from_slice(&row);
+        }
+        collected.done += chunk.len();
+        Ok(())
     }
 
     async fn compare_images_inner(

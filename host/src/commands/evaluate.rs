@@ -130,7 +130,10 @@ pub async fn evaluate(args: EvaluateArgs, quiet: bool) -> anyhow::Result<ExitCod
     limits.work.call_work = limits.work.plugin_work;
     limits.work.call_time = limits.work.call_time.max(allowance);
     let runtime = Arc::new(Runtime::new()?);
-    let engine = settings::model_engine(&args.models, 1)?;
+    // A metric keeps several feature batches in flight (see `image-features`), so the model gets a worker per
+    // core, each pass on one thread, as a run with as many jobs would.
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let engine = settings::model_engine(&args.models, cores)?;
     let mut results = Vec::new();
     for path in &args.metrics {
         let plugin = settings::plugin_of_kind(path, Kind::Metric, "evaluate")?;

@@ -93,6 +93,8 @@ impl Metric for ImageSimilarity {
         let window = window()?;
         let size = size()?;
         let seed = config::get("seed").and_then(|s| s.parse().ok()).unwrap_or(0);
+        // The learned distance first: it is the slowest, and a model that does not fit fails before the rest.
+        let lpips = lpips(&pairs, size)?;
         let scores = evaluation::compare_images(&pairs, ImageOptions { ssim_window: window, size })?;
         let resized = size.map_or("images compared at their own size (sizes must match)".to_string(), |s| {
             format!("both images resized to {s}×{s} (bilinear)")
@@ -114,7 +116,7 @@ impl Metric for ImageSimilarity {
         let psnr: Vec<f64> = scores.iter().filter_map(|s| s.psnr).collect();
         let identical = scores.len() - psnr.len();
         let mut learned = Vec::new();
-        if let Some(values) = lpips(&pairs, size)? {
+        if let Some(values) = lpips {
             learned.push(summary(
                 "lpips",
                 values,
