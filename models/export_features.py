@@ -98,6 +98,34 @@ def random_parameters(net):
     return {k: v.clone() for k, v in net.state_dict().items()}
 
 
+def cpu_graph(traced, probe):
+    """The traced module frozen and rewritten for the CPU (`torch.jit.optimize_for_inference`: batch norm folded into
+    the convolutions, convolution and ReLU fused, activations kept in oneDNN's blocked layout between layers), which
+    runs Inception 1.25x faster on one thread. optimize_for_inference leaves its weights as oneDNN tensor constants,
+    which torch.jit.save writes but torch.jit.load cannot read back ("required keyword attribute 'value' is
+    undefined"), so each is turned back into an ordinary constant and a `to_mkldnn` before its use: the weights
+    are then reordered on each call, about 100 MB of copying against seconds of convolution. oneDNN runs on the
+    CPU only, so the host uses this file there and `model.pt` on a GPU (model.json's `weights_cpu`)."""
+    frozen = torch.jit.freeze(traced, preserved_attrs=["encode_image"])
+    optimized = torch.jit.optimize_for_inference(frozen, other_methods=["encode_image"])
+    for method in ("encode_image", "forward"):
+        graph = getattr(optimized, method).graph
+        for node in list(graph.nodes()):
+            if node.kind() != "prim::ConstantMKLDNNTensor":
+                continue
+            with graph.insert_point_guard(node):
+                dense = graph.insertConstant(node.t("value").to_dense())
+                convert = graph.create("aten::to_mkldnn", [dense, graph.insertConstant(None)])
+                graph.insertNode(convert)
+                convert.output().setType(node.output().type())
+            node.output().replaceAllUsesWith(convert.output())
+            node.destroy()
+    want = traced.encode_image(probe)
+    got = optimized.encode_image(probe)
+    assert float((got - want).abs().max() / want.abs().max()) < 1e-5, "the CPU graph differs from the trace"
+    return optimized
+
+
 class Pool3(nn.Module):
     """`encode_image`: preprocessed [B, 3, 299, 299] in [-1, 1] to pool3 features [B, 2048]."""
 
@@ -117,7 +145,7 @@ def export_inception(out, weights, random_seed):
     module = Pool3(net).eval()
     example = torch.rand(2, 3, INCEPTION_SIZE, INCEPTION_SIZE) * 2 - 1
     with torch.no_grad():
-        traced = torch.jit.trace_module(module, {"encode_image": example})
+        traced = torch.jit.trace_module(module, {"encode_image": example, "forward": example})
         # A batch size other than the traced one gives the same rows: the trace holds no batch size.
         probe = torch.rand(3, 3, INCEPTION_SIZE, INCEPTION_SIZE) * 2 - 1
         eager, scripted = module.encode_image(probe), traced.encode_image(probe)
@@ -126,6 +154,11 @@ def export_inception(out, weights, random_seed):
     os.makedirs(folder, exist_ok=True)
     pt = os.path.join(folder, "model.pt")
     torch.jit.save(traced, pt)
+    pt_cpu = os.path.join(folder, "model-cpu.pt")
+    with torch.no_grad():
+        torch.jit.save(cpu_graph(traced, probe), pt_cpu)
+        reloaded = torch.jit.load(pt_cpu)
+        assert float((reloaded.encode_image(probe) - eager).abs().max()) < 1e-4, "model-cpu.pt does not reload"
     if random_seed is not None:
         source = f"pytorch-fid 0.3.0 InceptionV3 (FID variant) with random weights (seed {random_seed}): a self-test"
         licence = "Apache-2.0 (pytorch-fid's code; random weights)"
@@ -143,7 +176,8 @@ def export_inception(out, weights, random_seed):
         "embed_dim": POOL3,
         "source": source,
         "weights": "model.pt",
-        "sha256": {"model.pt": sha256(pt)},
+        "weights_cpu": "model-cpu.pt",
+        "sha256": {"model.pt": sha256(pt), "model-cpu.pt": sha256(pt_cpu)},
     }
     with open(os.path.join(folder, "model.json"), "w", encoding="utf-8", newline="\n") as f:
         json.dump(meta, f, indent=1)

@@ -126,3 +126,13 @@ pub fn bootstrap_interval(values: &[f64], resamples: usize, seed: u64) -> Option
     let at = |q: f64| means[((q * (resamples - 1) as f64).round() as usize).min(resamples - 1)];
     Some((at(0.025), at(0.975)))
 }
+
+#[cfg(test)]
+mod tests {
+    /// The Python SDK's `bootstrap_interval` draws the same resamples: its test asserts these same numbers.
+    #[test]
+    fn bootstrap_intervals_are_the_python_sdks() {
+        let interval = super::bootstrap_interval(&[0.1, 0.4, 0.35, 0.8, 0.05], 200, 42);
+        assert_eq!(interval, Some((0.12, 0.5599999999999999)));
+    }
+}

@@ -20,6 +20,7 @@ The images (seeded gradients, discs and noise, 256 px PNGs) and the export go in
 import argparse
 import json
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -81,11 +82,14 @@ def main():
     log(f"writing {args.images} + {args.images} images of {args.size} px (once)")
     write_images(generated, args.images, args.size, 1)
     write_images(reference, args.images, args.size, 2)
-    export = WORK / "export"
-    if not (export / "fid-inception-v3" / "model.json").exists():
-        subprocess.run([str(PYTHON), str(ROOT / "models/export_features.py"), "--out", str(export),
-                        "--random-weights", "0"], check=True)
-    registry = WORK / "registry"
+    export, registry = WORK / "export", WORK / "registry"
+    exported = export / "fid-inception-v3" / "model.json"
+    script = ROOT / "models/export_features.py"
+    # Exported once, and again when the export script changed since.
+    if not exported.exists() or exported.stat().st_mtime < script.stat().st_mtime:
+        shutil.rmtree(export, ignore_errors=True)
+        shutil.rmtree(registry, ignore_errors=True)
+        subprocess.run([str(PYTHON), str(script), "--out", str(export), "--random-weights", "0"], check=True)
     env = dict(os.environ, AIGC_HOST_MODELS=str(registry))
     if not (registry / "inception").exists():
         subprocess.run([str(HOST), "models", "add", str(export / "fid-inception-v3"), "--name", "inception", "-q"],

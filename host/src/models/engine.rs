@@ -170,10 +170,10 @@ fn load(registered: Registered, device: Device, plan: Plan) -> Result<LoadedMode
     };
     // One module for every worker: TorchScript methods may run concurrently (each call has its own interpreter
     // state; the graph executor locks its own compilation), so the weights are in memory once.
-    let module = Arc::new(
-        tch::CModule::load_on_device(registered.weights(), device)
-            .map_err(|e| invalid(format!("cannot load `{}` on {device:?}: {e}", registered.spec.weights)))?,
-    );
+    let module = Arc::new(tch::CModule::load_on_device(registered.weights_for(device), device).map_err(|e| {
+        let file = registered.weights_for(device);
+        invalid(format!("cannot load `{}` on {device:?}: {e}", file.display()))
+    })?);
     let jobs = Arc::new(Queue::new());
     let stats = Arc::new(BatchStats::default());
     let name = registered.name.clone();

@@ -50,6 +50,10 @@ pub struct ModelSpec {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tokenizer: Option<String>,
     pub weights: String,
+    /// A TorchScript file rewritten for the CPU (frozen, oneDNN layouts: `models/export_features.py`), used
+    /// instead of `weights` when the model runs on the CPU; `weights` stays the portable one, for GPUs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub weights_cpu: Option<String>,
     /// A classifier's labels, in the order of its logits.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub labels: Vec<String>,
@@ -65,7 +69,10 @@ pub struct ModelSpec {
 impl ModelSpec {
     /// The files besides model.json: the weights, and the tokenizer when there is one.
     pub fn files(&self) -> Vec<&str> {
-        std::iter::once(self.weights.as_str()).chain(self.tokenizer.as_deref()).collect()
+        std::iter::once(self.weights.as_str())
+            .chain(self.weights_cpu.as_deref())
+            .chain(self.tokenizer.as_deref())
+            .collect()
     }
 }
 
@@ -117,6 +124,13 @@ pub struct Registered {
 impl Registered {
     pub fn weights(&self) -> PathBuf {
         self.dir.join(&self.spec.weights)
+    }
+    /// The TorchScript file to load on `device`: the CPU graph on the CPU when there is one.
+    pub fn weights_for(&self, device: tch::Device) -> PathBuf {
+        match (&self.spec.weights_cpu, device) {
+            (Some(cpu), tch::Device::Cpu) => self.dir.join(cpu),
+            _ => self.weights(),
+        }
     }
     pub fn tokenizer(&self) -> Option<PathBuf> {
         self.spec.tokenizer.as_ref().map(|file| self.dir.join(file))

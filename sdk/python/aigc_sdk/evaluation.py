@@ -20,7 +20,7 @@ different sizes without ``size``), :class:`~aigc_sdk.errors.LimitExceeded` when 
 
 from __future__ import annotations
 
-import random
+import math
 from typing import List, Optional, Sequence, Tuple
 
 from ._wit import interface
@@ -144,11 +144,33 @@ def mean(values: Sequence[float]) -> float:
 
 def bootstrap_interval(values: Sequence[float], resamples: int = 1000, seed: int = 0) -> Optional[Tuple[float, float]]:
     """A 95 % bootstrap confidence interval of the mean, seeded so the same values give the same interval; None
-    for fewer than two values."""
+    for fewer than two values. The resamples are drawn exactly as the Rust SDK's ``bootstrap_interval`` draws them
+    (SplitMix64, index = draw mod n, means summed in order), so a metric ported between the two languages reports
+    the same interval for the same seed."""
     if len(values) < 2 or resamples < 20:
         return None
-    rng = random.Random(seed)
+    mask = (1 << 64) - 1
+    state = seed & mask
+
+    def draw() -> int:
+        nonlocal state
+        state = (state + 0x9E3779B97F4A7C15) & mask
+        z = state
+        z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & mask
+        z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & mask
+        return z ^ (z >> 31)
+
     n = len(values)
-    means = sorted(sum(values[rng.randrange(n)] for _ in range(n)) / n for _ in range(resamples))
-    at = lambda q: means[min(round(q * (resamples - 1)), resamples - 1)]  # noqa: E731
+    means = []
+    for _ in range(resamples):
+        total = 0.0
+        for _ in range(n):
+            total += values[draw() % n]
+        means.append(total / n)
+    means.sort()
+
+    def at(q: float) -> float:
+        # Rust's f64::round: halves away from zero (Python's round() rounds them to even).
+        return means[min(math.floor(q * (resamples - 1) + 0.5), resamples - 1)]
+
     return (at(0.025), at(0.975))

@@ -221,6 +221,10 @@ class Glue(unittest.TestCase):
         self.assertEqual(evaluation.bootstrap_interval([0.25, 0.75], seed=3), ssim.interval)
         self.assertEqual(meshes.value, 1.0)
 
+    def test_bootstrap_intervals_are_the_rust_sdks(self):
+        # sdk/src/evaluation.rs asserts the same numbers: a metric ported between the languages keeps its interval.
+        self.assertEqual(evaluation.bootstrap_interval([0.1, 0.4, 0.35, 0.8, 0.05], 200, 42), (0.12, 0.5599999999999999))
+
     def test_a_metric_returning_no_scores_list_is_explained(self):
         class Bad(Metric):
             def evaluate(self):
