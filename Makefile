@@ -77,6 +77,22 @@ $(METRICS_STAMP): $(TORCH_STAMP)
 	$(METRICS_VENV)/bin/python -c "import torch, torchvision, pytorch_fid.fid_score, scipy.linalg, PIL, skimage.metrics, lpips, transformers"
 	@touch $@
 
+# The image-export tests read what `dataset export` writes with the readers its users use: Hugging Face `datasets`
+# (imagefolder), `webdataset` and pyarrow, in a venv of their own (tests/export/read_back.py).
+EXPORT_VENV ?= $(HOME)/.cache/aigc-host/export-venv
+EXPORT_STAMP := $(EXPORT_VENV)/.installed-1
+export AIGC_EXPORT_PYTHON := $(EXPORT_VENV)/bin/python
+.PHONY: export-venv
+export-venv: $(EXPORT_STAMP)
+$(EXPORT_STAMP):
+	@echo "making $(EXPORT_VENV): datasets, webdataset and pyarrow"
+	rm -rf $(EXPORT_VENV)
+	$(PYTHON) -m venv $(EXPORT_VENV)
+	$(EXPORT_VENV)/bin/pip install --quiet --disable-pip-version-check \
+	  datasets==4.8.5 pyarrow==22.0.0 webdataset==1.0.2 pillow==11.3.0
+	$(EXPORT_VENV)/bin/python -c "import datasets, webdataset, pyarrow, PIL"
+	@touch $@
+
 plugins: toolchain
 	CARGO_TARGET_DIR=$(WASM_TARGET_DIR) $(CARGO) build --release --target wasm32-wasip2 \
 	  --config profile.release.debug=false $(addprefix -p ,$(PLUGINS))
@@ -92,7 +108,7 @@ demo: build
 	$(HOST) dataset stats demo-data
 
 # The tests run the real binary, so it is built first; the test build builds every plugin from source.
-test: setup host metrics-venv
+test: setup host metrics-venv export-venv
 	@if command -v cargo-nextest >/dev/null; then \
 	  $(CARGO) nextest run --release -p aigc-host -p aigc-sdk -p aigc-tests --no-fail-fast; \
 	else \

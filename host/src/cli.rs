@@ -530,8 +530,8 @@ pub enum DatasetCommand {
         #[command(flatten)]
         output: JsonArg,
     },
-    /// Export 3D models and their renders: the course's submission zip, Zero123 training folders, or
-    /// Objaverse-like metadata
+    /// Export a dataset: 3D models and their renders (the course's submission zip, Zero123 training folders,
+    /// Objaverse-like metadata) or images and SVGs as training data (webdataset shards, Hugging Face imagefolder)
     Export(ExportArgs),
 }
 
@@ -539,7 +539,13 @@ pub enum DatasetCommand {
 #[command(after_help = "Examples:
   aigc-host dataset export data/3d --format course-zip --group 12 --leader 2023001 --out hand-in/
   aigc-host dataset export data/3d --format zero123 --out zero123-data
-  aigc-host dataset export data/3d --format objaverse-like --with-files --out objaverse-like")]
+  aigc-host dataset export data/3d --format objaverse-like --with-files --out objaverse-like
+  aigc-host dataset export data/art --format hf-imagefolder --test-share 0.1 --out art-imagefolder
+  aigc-host dataset export data/svg --format webdataset --shard-size 256 --out svg-shards
+
+Image exports take the kept items with an image (webdataset: or SVG), with their caption, and leave out items
+whose licence forbids training (NoAI, no derivatives, all rights reserved) or is unknown, unless
+--include-restricted; ATTRIBUTION.md and attribution.json list every exported item's licence, author and source.")]
 pub struct ExportArgs {
     /// The dataset directory
     pub dir: PathBuf,
@@ -570,6 +576,18 @@ pub struct ExportArgs {
     /// objaverse-like: copy the model files to `models/<uid>.<ext>` too
     #[arg(long)]
     pub with_files: bool,
+    /// webdataset, hf-imagefolder: also export items whose licence forbids training or is unknown
+    #[arg(long)]
+    pub include_restricted: bool,
+    /// webdataset, hf-imagefolder: the share of each category that goes to the test split (0 to 1)
+    #[arg(long, value_name = "SHARE", default_value_t = 0.0)]
+    pub test_share: f64,
+    /// webdataset, hf-imagefolder: the seed of the split's draw
+    #[arg(long, value_name = "S", default_value_t = 0)]
+    pub seed: u64,
+    /// webdataset: most MiB per tar shard
+    #[arg(long, value_name = "MIB", default_value_t = 512)]
+    pub shard_size: u64,
     /// Replace an existing non-empty output
     #[arg(long)]
     pub force: bool,

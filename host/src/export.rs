@@ -1,4 +1,5 @@
-//! `aigc-host dataset export`: writes a dataset's 3D models and their renders in the layouts other tools read.
+//! `aigc-host dataset export`: writes a dataset in the layouts other tools read: its 3D models and their renders
+//! (below), or its images and SVGs as training data ([`media`]: webdataset shards, Hugging Face imagefolder).
 //!
 //! - [`course_zip`]: the course's submission zip (`下载数据 / 清洗后的数据 / 渲染结果`), checked by
 //!   `plugins/course-submission`;
@@ -12,6 +13,7 @@
 
 pub mod category;
 pub mod course_zip;
+pub mod media;
 mod npy;
 pub mod objaverse;
 mod output;
@@ -80,6 +82,10 @@ pub enum Format {
     Zero123,
     /// `metadata.json` keyed by uid, like Objaverse's annotations (`--with-files` adds the model files)
     ObjaverseLike,
+    /// Image and SVG items as `webdataset` tar shards: `{id}.{ext}`, `{id}.json`, `{id}.txt` (the caption)
+    Webdataset,
+    /// Image items as Hugging Face `imagefolder`: `{split}/{id}.{ext}` with `{split}/metadata.jsonl`
+    HfImagefolder,
 }
 
 /// Everything an export needs besides the dataset.
@@ -99,6 +105,14 @@ pub struct Options {
     pub views: usize,
     /// Objaverse-like: copy the model files too.
     pub with_files: bool,
+    /// Image exports: also export items whose licence forbids training or is unknown (each warned about).
+    pub include_restricted: bool,
+    /// Image exports: the share of each category that goes to the test split.
+    pub test_share: f64,
+    /// Image exports: which items the split draws.
+    pub seed: u64,
+    /// webdataset: most bytes per shard.
+    pub shard_bytes: u64,
 }
 
 /// One item left out, and why.
@@ -145,6 +159,11 @@ impl Summary {
 
 /// Runs one export.
 pub fn export(dataset: &Dataset, options: &Options, progress: Option<&Progress>) -> Result<Summary> {
+    match options.format {
+        Format::Webdataset => return media::write_webdataset(dataset, options, progress),
+        Format::HfImagefolder => return media::write_imagefolder(dataset, options, progress),
+        Format::CourseZip | Format::Zero123 | Format::ObjaverseLike => {}
+    }
     if !RENDER_SETS.contains(&options.set.as_str()) {
         return Err(ExportError::Refused(format!(
             "unknown render set `{}`; the sets are {}",
@@ -160,6 +179,7 @@ pub fn export(dataset: &Dataset, options: &Options, progress: Option<&Progress>)
         Format::CourseZip => course_zip::write(dataset, &collection, options, progress),
         Format::Zero123 => zero123::write(dataset, &collection, options, progress),
         Format::ObjaverseLike => objaverse::write(dataset, &collection, options, progress),
+        Format::Webdataset | Format::HfImagefolder => unreachable!("image formats return above"),
     }
 }
 

@@ -15,6 +15,7 @@ mod host_work;
 mod hostile_text;
 mod http;
 mod image_clean;
+mod image_export;
 mod js_plugins;
 mod mesh;
 mod mesh_limits;

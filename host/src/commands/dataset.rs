@@ -343,7 +343,20 @@ pub fn export(args: &crate::cli::ExportArgs, quiet: bool) -> anyhow::Result<Exit
         set: args.set.clone(),
         views: args.views,
         with_files: args.with_files,
+        include_restricted: args.include_restricted,
+        test_share: args.test_share,
+        seed: args.seed,
+        shard_bytes: args.shard_size.saturating_mul(1 << 20),
     };
+    if !(0.0..=1.0).contains(&args.test_share) {
+        anyhow::bail!(
+            "--test-share {} is not a share: give a number from 0 to 1 (0.1 puts a tenth in test)",
+            args.test_share
+        );
+    }
+    if args.shard_size == 0 {
+        anyhow::bail!("--shard-size must be at least 1 (MiB)");
+    }
     let dataset = Dataset::open(&args.dir)?;
     let progress = Progress::for_terminal("export", quiet || args.output.json);
     let summary = crate::export::export(&dataset, &options, progress.as_ref());
@@ -355,8 +368,12 @@ pub fn export(args: &crate::cli::ExportArgs, quiet: bool) -> anyhow::Result<Exit
         super::print_json(&summary)?;
         return Ok(ExitCode::SUCCESS);
     }
+    let what = match args.format {
+        crate::export::Format::Webdataset | crate::export::Format::HfImagefolder => "items",
+        _ => "models",
+    };
     eprintln!(
-        "exported {} models ({} files, {:.1} MiB) to `{}`; {} skipped",
+        "exported {} {what} ({} files, {:.1} MiB) to `{}`; {} skipped",
         summary.items,
         summary.files,
         summary.bytes as f64 / 1048576.0,

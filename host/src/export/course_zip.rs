@@ -276,6 +276,10 @@ mod tests {
             set: "random".into(),
             views: 12,
             with_files: false,
+            include_restricted: false,
+            test_share: 0.0,
+            seed: 0,
+            shard_bytes: 1 << 29,
         }
     }
 
