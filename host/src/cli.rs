@@ -542,6 +542,7 @@ pub enum DatasetCommand {
   aigc-host dataset export data/3d --format objaverse-like --with-files --out objaverse-like
   aigc-host dataset export data/art --format hf-imagefolder --test-share 0.1 --out art-imagefolder
   aigc-host dataset export data/svg --format webdataset --shard-size 256 --out svg-shards
+  aigc-host dataset export data/art --format textual-inversion --min-per-style 5 --out ti-styles
 
 Image exports take the kept items with an image (webdataset: or SVG), with their caption, and leave out items
 whose licence forbids training (NoAI, no derivatives, all rights reserved) or is unknown, unless
@@ -576,7 +577,8 @@ pub struct ExportArgs {
     /// objaverse-like: copy the model files to `models/<uid>.<ext>` too
     #[arg(long)]
     pub with_files: bool,
-    /// webdataset, hf-imagefolder: also export items whose licence forbids training or is unknown
+    /// webdataset, hf-imagefolder, textual-inversion: also export items whose licence forbids training or is
+    /// unknown
     #[arg(long)]
     pub include_restricted: bool,
     /// webdataset, hf-imagefolder: the share of each category that goes to the test split (0 to 1)
@@ -588,6 +590,12 @@ pub struct ExportArgs {
     /// webdataset: most MiB per tar shard
     #[arg(long, value_name = "MIB", default_value_t = 512)]
     pub shard_size: u64,
+    /// textual-inversion: leave out styles with fewer images (Textual Inversion learns a style from 3-5)
+    #[arg(long, value_name = "N", default_value_t = 3)]
+    pub min_per_style: usize,
+    /// textual-inversion: the word each style's placeholder token starts from
+    #[arg(long, value_name = "WORD", default_value = "painting")]
+    pub initializer_token: String,
     /// Replace an existing non-empty output
     #[arg(long)]
     pub force: bool,

@@ -86,6 +86,8 @@ pub enum Format {
     Webdataset,
     /// Image items as Hugging Face `imagefolder`: `{split}/{id}.{ext}` with `{split}/metadata.jsonl`
     HfImagefolder,
+    /// A flat folder of RGB images per style (category) for diffusers' textual_inversion.py, and `concepts.json`
+    TextualInversion,
 }
 
 /// Everything an export needs besides the dataset.
@@ -113,6 +115,10 @@ pub struct Options {
     pub seed: u64,
     /// webdataset: most bytes per shard.
     pub shard_bytes: u64,
+    /// textual-inversion: styles with fewer images are left out.
+    pub min_per_style: usize,
+    /// textual-inversion: the word each style's placeholder starts from.
+    pub initializer_token: String,
 }
 
 /// One item left out, and why.
@@ -162,6 +168,7 @@ pub fn export(dataset: &Dataset, options: &Options, progress: Option<&Progress>)
     match options.format {
         Format::Webdataset => return media::write_webdataset(dataset, options, progress),
         Format::HfImagefolder => return media::write_imagefolder(dataset, options, progress),
+        Format::TextualInversion => return media::write_textual_inversion(dataset, options, progress),
         Format::CourseZip | Format::Zero123 | Format::ObjaverseLike => {}
     }
     if !RENDER_SETS.contains(&options.set.as_str()) {
@@ -179,7 +186,9 @@ pub fn export(dataset: &Dataset, options: &Options, progress: Option<&Progress>)
         Format::CourseZip => course_zip::write(dataset, &collection, options, progress),
         Format::Zero123 => zero123::write(dataset, &collection, options, progress),
         Format::ObjaverseLike => objaverse::write(dataset, &collection, options, progress),
-        Format::Webdataset | Format::HfImagefolder => unreachable!("image formats return above"),
+        Format::Webdataset | Format::HfImagefolder | Format::TextualInversion => {
+            unreachable!("image formats return above")
+        }
     }
 }
 

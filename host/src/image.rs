@@ -241,6 +241,22 @@ fn pixel_brightness(r: u8, g: u8, b: u8) -> f32 {
 
 /// The RGB pixels with any alpha composited over white. An 8-bit RGB image is lent as it is and an 8-bit RGBA
 /// one read in place, so at the pixel cap the measurements hold no second copy (see [`cost::Header::measure`]).
+/// An image as training code that opens it with PIL and converts to RGB wants it: a JPEG that decodes to 8-bit RGB
+/// as it is (`jpg`), anything else composited over white and written as an RGB PNG (`png`), since PIL's RGBA to
+/// RGB conversion drops the alpha and shows whatever colour the transparent pixels hold.
+pub fn rgb_for_training(bytes: &[u8]) -> Result<(std::borrow::Cow<'_, [u8]>, &'static str), ImageError> {
+    let (format, image) = decode(bytes)?;
+    if format == "jpeg" && image.as_rgb8().is_some() {
+        return Ok((std::borrow::Cow::Borrowed(bytes), "jpg"));
+    }
+    let rgb = image::RgbImage::from_raw(image.width(), image.height(), on_white(&image).into_owned())
+        .ok_or_else(|| ImageError::Undecodable("the decoded image has an unexpected size".into()))?;
+    let mut out = Cursor::new(Vec::new());
+    rgb.write_to(&mut out, ImageFormat::Png)
+        .map_err(|e| ImageError::Undecodable(format!("cannot encode the RGB copy: {e}")))?;
+    Ok((std::borrow::Cow::Owned(out.into_inner()), "png"))
+}
+
 fn on_white(image: &DynamicImage) -> std::borrow::Cow<'_, [u8]> {
     if let Some(rgb) = image.as_rgb8() {
         return std::borrow::Cow::Borrowed(rgb.as_raw());

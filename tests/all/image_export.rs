@@ -190,3 +190,71 @@ fn hf_imagefolder_loads_in_datasets_with_captions_and_provenance_columns() {
     assert_ne!(refused.code, 0);
     assert!(refused.stderr.contains("--force"), "{}", refused.stderr);
 }
+
+#[test]
+fn textual_inversion_writes_one_rgb_folder_per_style_that_the_trainer_reads_whole() {
+    let dir = tempfile::tempdir().unwrap();
+    let ds = art_dataset(dir.path());
+    // A translucent image in a style of its own: exported as RGB on white, never as RGBA.
+    let translucent = dir.path().join("ink/wash.png");
+    std::fs::create_dir_all(translucent.parent().unwrap()).unwrap();
+    image::RgbaImage::from_fn(64, 64, |x, _| image::Rgba([10, 10, 10, (x * 4) as u8])).save(&translucent).unwrap();
+    let ds_arg = ds.to_str().unwrap();
+    aigc([
+        "dataset",
+        "import",
+        ds_arg,
+        translucent.to_str().unwrap(),
+        "--category",
+        "Ink Wash!",
+        "--licence",
+        "CC0-1.0",
+        "-q",
+    ])
+    .assert_ok();
+
+    let out = dir.path().join("ti");
+    let summary = export(&ds, "textual-inversion", &out, &["--min-per-style", "1"]);
+    assert_eq!(summary["items"], 11, "5 + 5 photos and the ink wash: {summary}");
+    let read = read_back("textual-inversion", &out);
+    let concepts = read["concepts"].as_array().unwrap();
+    let folders: Vec<&str> = concepts.iter().map(|c| c["folder"].as_str().unwrap()).collect();
+    assert_eq!(folders, ["ink-wash", "baroque", "impressionism"], "styles in name order, as plain names");
+    for concept in concepts {
+        let folder = &read["folders"][concept["folder"].as_str().unwrap()];
+        assert_eq!(folder["entries"].as_array().unwrap().len() as u64, concept["images"].as_u64().unwrap(), "{read}");
+        assert!(folder["unreadable"].as_array().unwrap().is_empty(), "only images in a style folder: {folder}");
+        assert_eq!(folder["modes"], serde_json::json!(["RGB"]), "{folder}");
+        assert_eq!(concept["placeholder_token"], format!("<{}>", concept["folder"].as_str().unwrap()));
+        assert!(concept["train"].as_str().unwrap().contains("--train_data_dir"), "{concept}");
+    }
+    assert!(out.join("ATTRIBUTION.md").is_file() && out.join("attribution.json").is_file());
+
+    // Styles under the minimum are left out, each item with the reason; none left is an error saying why.
+    let summary = export(&ds, "textual-inversion", &dir.path().join("ti-5"), &["--min-per-style", "5"]);
+    assert_eq!(summary["items"], 10, "{summary}");
+    assert!(
+        summary["skipped"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|s| s["reason"].as_str().unwrap().contains("fewer than --min-per-style 5"))
+    );
+    let refused = aigc([
+        "dataset",
+        "export",
+        ds_arg,
+        "--format",
+        "textual-inversion",
+        "--min-per-style",
+        "6",
+        "--out",
+        dir.path().join("none").to_str().unwrap(),
+    ]);
+    assert_ne!(refused.code, 0);
+    assert!(
+        refused.stderr.contains("no item to export") && refused.stderr.contains("--min-per-style 6"),
+        "{}",
+        refused.stderr
+    );
+}

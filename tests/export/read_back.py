@@ -4,10 +4,14 @@ the suite's export tests (tests/all/image_export.rs):
 
     python tests/export/read_back.py webdataset DIR     # webdataset.WebDataset over DIR/*.tar
     python tests/export/read_back.py imagefolder DIR    # datasets.load_dataset("imagefolder", data_dir=DIR)
+    python tests/export/read_back.py textual-inversion DIR   # each concepts.json folder as diffusers reads it
 
 webdataset: per split, the samples in order with their key, the extensions present, the caption (`txt`), the
 `json` record's fields, and the image decoded with PIL (its size; SVGs are counted, not decoded).
 imagefolder: per split, the rows with every column but the image, and each image's decoded size and mode.
+textual-inversion: concepts.json, and per style folder what diffusers' TextualInversionDataset does with it
+(`os.listdir`, then every entry opened with PIL): the entries, their modes before its convert("RGB"), and whether
+any entry is not a file PIL opens.
 Runs offline (`make export-venv`: datasets, webdataset, pyarrow, pillow).
 """
 
@@ -65,9 +69,30 @@ def read_imagefolder(folder):
     return out
 
 
+def read_textual_inversion(folder):
+    from PIL import Image
+
+    with open(os.path.join(folder, "concepts.json"), encoding="utf-8") as f:
+        concepts = json.load(f)
+    folders = {}
+    for concept in concepts:
+        style_dir = os.path.join(folder, concept["folder"])
+        entries, modes, unreadable = sorted(os.listdir(style_dir)), [], []
+        for entry in entries:
+            try:
+                with Image.open(os.path.join(style_dir, entry)) as image:
+                    modes.append(image.mode)
+                    image.convert("RGB").load()
+            except Exception as error:  # what the trainer would crash on
+                unreadable.append(f"{entry}: {error}")
+        folders[concept["folder"]] = {"entries": entries, "modes": sorted(set(modes)), "unreadable": unreadable}
+    return {"concepts": concepts, "folders": folders}
+
+
 def main():
     kind, folder = sys.argv[1], sys.argv[2]
-    result = read_webdataset(folder) if kind == "webdataset" else read_imagefolder(folder)
+    readers = {"webdataset": read_webdataset, "imagefolder": read_imagefolder, "textual-inversion": read_textual_inversion}
+    result = readers[kind](folder)
     print(json.dumps(result))
 
 

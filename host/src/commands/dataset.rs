@@ -347,6 +347,8 @@ pub fn export(args: &crate::cli::ExportArgs, quiet: bool) -> anyhow::Result<Exit
         test_share: args.test_share,
         seed: args.seed,
         shard_bytes: args.shard_size.saturating_mul(1 << 20),
+        min_per_style: args.min_per_style.max(1),
+        initializer_token: args.initializer_token.clone(),
     };
     if !(0.0..=1.0).contains(&args.test_share) {
         anyhow::bail!(
@@ -369,7 +371,9 @@ pub fn export(args: &crate::cli::ExportArgs, quiet: bool) -> anyhow::Result<Exit
         return Ok(ExitCode::SUCCESS);
     }
     let what = match args.format {
-        crate::export::Format::Webdataset | crate::export::Format::HfImagefolder => "items",
+        crate::export::Format::Webdataset
+        | crate::export::Format::HfImagefolder
+        | crate::export::Format::TextualInversion => "items",
         _ => "models",
     };
     eprintln!(

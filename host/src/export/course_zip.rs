@@ -280,6 +280,8 @@ mod tests {
             test_share: 0.0,
             seed: 0,
             shard_bytes: 1 << 29,
+            min_per_style: 1,
+            initializer_token: "painting".into(),
         }
     }
 

@@ -3,7 +3,9 @@
 //! - `webdataset`: tar shards of bounded size, each sample `{id}.{ext}` (the file), `{id}.json` (provenance,
 //!   category, caption and its score) and `{id}.txt` (the caption), as the `webdataset` package iterates them;
 //! - `hf-imagefolder`: `{split}/{id}.{ext}` images with `{split}/metadata.jsonl` (`file_name`, `text`, category,
-//!   licence, author, source), as `datasets.load_dataset("imagefolder", data_dir=...)` loads them.
+//!   licence, author, source), as `datasets.load_dataset("imagefolder", data_dir=...)` loads them;
+//! - `textual-inversion`: one flat folder of RGB images per style (the item's category), exactly what diffusers'
+//!   `textual_inversion.py --train_data_dir` reads, and `concepts.json` naming each style's tokens and count.
 //!
 //! Both take the kept items (no rule dropped them) that hold an image (or, for webdataset, an SVG), leave out an
 //! item whose licence forbids training or is unknown unless `--include-restricted` is given, split train / test
@@ -311,6 +313,129 @@ pub fn write_imagefolder(dataset: &Dataset, options: &Options, progress: Option<
     Ok(summary)
 }
 
+/// One style of a textual-inversion export, as `concepts.json` lists it.
+#[derive(Debug, Serialize)]
+struct Concept {
+    style: String,
+    folder: String,
+    placeholder_token: String,
+    initializer_token: String,
+    learnable_property: &'static str,
+    images: usize,
+    /// The training command for diffusers' examples/textual_inversion/textual_inversion.py.
+    train: String,
+}
+
+/// `textual-inversion`: `{style}/{id}.{png|jpg}` (RGB only, nothing else in the folder) per category with at least
+/// `options.min_per_style` images, and `concepts.json`. Every kept image goes in; the split does not apply.
+pub fn write_textual_inversion(dataset: &Dataset, options: &Options, progress: Option<&Progress>) -> Result<Summary> {
+    check_target(&options.out, options.force)?;
+    let mut summary = Summary::new(options.format, &options.out);
+    let mut styles: BTreeMap<String, Vec<Sample>> = BTreeMap::new();
+    for sample in collect(dataset, options, false, &mut summary)? {
+        match sample.item.category.clone().filter(|c| !c.trim().is_empty()) {
+            Some(style) => styles.entry(style).or_default().push(sample),
+            None => summary.skip(&sample.item.id, "no category, which names the style: import with --category"),
+        }
+    }
+    styles.retain(|style, samples| {
+        if samples.len() >= options.min_per_style {
+            return true;
+        }
+        for sample in samples.iter() {
+            summary.skip(
+                &sample.item.id,
+                format!(
+                    "style `{style}` has {} image(s), fewer than --min-per-style {}",
+                    samples.len(),
+                    options.min_per_style
+                ),
+            );
+        }
+        false
+    });
+    let total: usize = styles.values().map(Vec::len).sum();
+    if total == 0 {
+        refuse_empty(&[], &summary)?;
+    }
+    let staged = Staged::dir(&options.out)?;
+    let mut concepts = Vec::new();
+    let mut folders = std::collections::BTreeSet::new();
+    let mut exported = Vec::new();
+    for (style, samples) in styles {
+        let folder = unique_folder(&style, &mut folders);
+        let dir = staged.tmp.join(&folder);
+        std::fs::create_dir(&dir).map_err(ExportError::io("creating", &dir))?;
+        for sample in &samples {
+            let data = read_blob(dataset, &sample.file)?;
+            let (rgb, ext) = match crate::image::rgb_for_training(&data) {
+                Ok(converted) => converted,
+                Err(e) => {
+                    summary.skip(&sample.item.id, format!("the image does not decode: {e}"));
+                    continue;
+                }
+            };
+            let target = dir.join(format!("{}.{ext}", sample.item.id));
+            std::fs::write(&target, &rgb).map_err(ExportError::io("writing", &target))?;
+            summary.items += 1;
+            summary.files += 1;
+            summary.bytes += rgb.len() as u64;
+            report(progress, summary.items, total);
+            let mut sample = sample.clone();
+            sample.ext = ext;
+            exported.push((folder.clone(), sample));
+        }
+        let images = exported.iter().filter(|(f, _)| *f == folder).count();
+        let placeholder = format!("<{folder}>");
+        concepts.push(Concept {
+            train: format!(
+                "accelerate launch textual_inversion.py --pretrained_model_name_or_path stable-diffusion-v1-5/stable-diffusion-v1-5 \
+                 --train_data_dir {folder} --learnable_property style --placeholder_token \"{placeholder}\" \
+                 --initializer_token {} --resolution 512 --train_batch_size 1 --gradient_accumulation_steps 4 \
+                 --max_train_steps 3000 --learning_rate 5e-4 --scale_lr --output_dir ti-{folder}",
+                options.initializer_token
+            ),
+            style,
+            folder,
+            placeholder_token: placeholder,
+            initializer_token: options.initializer_token.clone(),
+            learnable_property: "style",
+            images,
+        });
+    }
+    let concepts_path = staged.tmp.join("concepts.json");
+    let json = serde_json::to_vec_pretty(&concepts).map_err(to_io)?;
+    std::fs::write(&concepts_path, json).map_err(ExportError::io("writing", &concepts_path))?;
+    // Attribution beside the style folders, never inside one: the trainer opens every file in a style folder.
+    let samples: Vec<Sample> = exported.into_iter().map(|(_, sample)| sample).collect();
+    write_attribution(&staged.tmp, &samples)?;
+    staged.commit()?;
+    Ok(summary)
+}
+
+/// A folder (and token) name for a style: ASCII letters, digits and `-`, lowercase, unique among `taken`.
+fn unique_folder(style: &str, taken: &mut std::collections::BTreeSet<String>) -> String {
+    let mut slug: String = style
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { '-' })
+        .collect::<String>()
+        .split('-')
+        .filter(|part| !part.is_empty())
+        .collect::<Vec<_>>()
+        .join("-");
+    slug.truncate(60);
+    if slug.is_empty() {
+        slug = "style".into();
+    }
+    let mut candidate = slug.clone();
+    let mut n = 2;
+    while !taken.insert(candidate.clone()) {
+        candidate = format!("{slug}-{n}");
+        n += 1;
+    }
+    candidate
+}
+
 fn refuse_empty(samples: &[Sample], summary: &Summary) -> Result<()> {
     if !samples.is_empty() {
         return Ok(());
@@ -393,6 +518,15 @@ mod tests {
         assert!(licence_problem(Some("CC-BY-NC-ND-4.0")).unwrap().contains("no derivatives"));
         assert!(licence_problem(Some("CC-BY-4.0; NoAI")).unwrap().contains("NoAI"));
         assert_eq!(licence_problem(Some("All rights reserved (shop images)")), Some("all rights reserved"));
+    }
+
+    #[test]
+    fn style_folders_are_plain_unique_names() {
+        let mut taken = std::collections::BTreeSet::new();
+        assert_eq!(unique_folder("Impressionism", &mut taken), "impressionism");
+        assert_eq!(unique_folder("impressionism!", &mut taken), "impressionism-2");
+        assert_eq!(unique_folder("../../Ukiyo-e 浮世絵", &mut taken), "ukiyo-e");
+        assert_eq!(unique_folder("浮世絵", &mut taken), "style");
     }
 
     #[test]
