@@ -258,3 +258,60 @@ fn textual_inversion_writes_one_rgb_folder_per_style_that_the_trainer_reads_whol
         refused.stderr
     );
 }
+
+/// Every file under `dir`, recursively.
+fn files_under(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            out.extend(files_under(&path));
+        } else {
+            out.push(path);
+        }
+    }
+    out
+}
+
+/// Hostile names (a category that climbs out, Unicode, a very long category and file name) never reach a path:
+/// every file an image export writes is inside its output folder, under a short name.
+#[test]
+fn hostile_names_stay_inside_the_output_folder() {
+    let dir = tempfile::tempdir().unwrap();
+    let work = dir.path().join("work");
+    let ds = work.join("ds");
+    let ds_arg = ds.to_str().unwrap();
+    // The store refuses categories over 256 bytes, so the longest allowed one.
+    let long = "長".repeat(85);
+    for (i, category) in ["../../escaped", "..", "/etc", "浮世絵 ✓", long.as_str()].into_iter().enumerate() {
+        let name = if i == 4 { "x".repeat(200) } else { "..%2f..%2fname".to_string() };
+        let file = dir.path().join(format!("in{i}/{name}.png"));
+        noise_png(&file, 16, i as u32);
+        aigc([
+            "dataset",
+            "import",
+            ds_arg,
+            file.to_str().unwrap(),
+            "--category",
+            category,
+            "--licence",
+            "CC0-1.0",
+            "-q",
+        ])
+        .assert_ok();
+    }
+    let exports = work.join("exports");
+    for format in ["webdataset", "hf-imagefolder", "textual-inversion"] {
+        let out = exports.join(format);
+        let summary = export(&ds, format, &out, &["--min-per-style", "1"]);
+        assert_eq!(summary["items"], 5, "{format}: {summary}");
+        for file in files_under(&out) {
+            let name = file.file_name().unwrap().to_string_lossy().into_owned();
+            assert!(name.len() < 120, "{format}: a long name reached a path: {}", file.display());
+        }
+    }
+    let stray: Vec<PathBuf> =
+        files_under(&work).into_iter().filter(|p| !p.starts_with(&ds) && !p.starts_with(&exports)).collect();
+    assert!(stray.is_empty(), "written outside the export folders: {stray:?}");
+    assert!(!dir.path().join("escaped").exists() && !work.join("escaped").exists());
+}
