@@ -543,6 +543,7 @@ pub enum DatasetCommand {
   aigc-host dataset export data/art --format hf-imagefolder --test-share 0.1 --out art-imagefolder
   aigc-host dataset export data/svg --format webdataset --shard-size 256 --out svg-shards
   aigc-host dataset export data/art --format textual-inversion --min-per-style 5 --out ti-styles
+  aigc-host dataset export data/art --format dreamstyler --out dreamstyler-styles
 
 Image exports take the kept items with an image (webdataset: or SVG), with their caption, and leave out items
 whose licence forbids training (NoAI, no derivatives, all rights reserved) or is unknown, unless
@@ -593,7 +594,7 @@ pub struct ExportArgs {
     /// textual-inversion: leave out styles with fewer images (Textual Inversion learns a style from 3-5)
     #[arg(long, value_name = "N", default_value_t = 3)]
     pub min_per_style: usize,
-    /// textual-inversion: the word each style's placeholder token starts from
+    /// textual-inversion, dreamstyler: the word each style's placeholder token starts from
     #[arg(long, value_name = "WORD", default_value = "painting")]
     pub initializer_token: String,
     /// Replace an existing non-empty output

@@ -88,6 +88,8 @@ pub enum Format {
     HfImagefolder,
     /// A flat folder of RGB images per style (category) for diffusers' textual_inversion.py, and `concepts.json`
     TextualInversion,
+    /// DreamStyler's `images/` layout per style (`01.png`, `prompt_blip2.txt`), and `dreamstyler.json`
+    Dreamstyler,
 }
 
 /// Everything an export needs besides the dataset.
@@ -169,6 +171,7 @@ pub fn export(dataset: &Dataset, options: &Options, progress: Option<&Progress>)
         Format::Webdataset => return media::write_webdataset(dataset, options, progress),
         Format::HfImagefolder => return media::write_imagefolder(dataset, options, progress),
         Format::TextualInversion => return media::write_textual_inversion(dataset, options, progress),
+        Format::Dreamstyler => return media::write_dreamstyler(dataset, options, progress),
         Format::CourseZip | Format::Zero123 | Format::ObjaverseLike => {}
     }
     if !RENDER_SETS.contains(&options.set.as_str()) {
@@ -186,7 +189,7 @@ pub fn export(dataset: &Dataset, options: &Options, progress: Option<&Progress>)
         Format::CourseZip => course_zip::write(dataset, &collection, options, progress),
         Format::Zero123 => zero123::write(dataset, &collection, options, progress),
         Format::ObjaverseLike => objaverse::write(dataset, &collection, options, progress),
-        Format::Webdataset | Format::HfImagefolder | Format::TextualInversion => {
+        Format::Webdataset | Format::HfImagefolder | Format::TextualInversion | Format::Dreamstyler => {
             unreachable!("image formats return above")
         }
     }

@@ -315,3 +315,36 @@ fn hostile_names_stay_inside_the_output_folder() {
     assert!(stray.is_empty(), "written outside the export folders: {stray:?}");
     assert!(!dir.path().join("escaped").exists() && !work.join("escaped").exists());
 }
+
+#[test]
+fn dreamstyler_writes_its_images_layout_with_context_prompts_from_the_captions() {
+    let dir = tempfile::tempdir().unwrap();
+    let ds = art_dataset(dir.path());
+    let out = dir.path().join("dreamstyler");
+    let summary = export(&ds, "dreamstyler", &out, &[]);
+    assert_eq!(summary["items"], 10, "{summary}");
+    for style in ["baroque", "impressionism"] {
+        let images = out.join(style).join("images");
+        let prompts = std::fs::read_to_string(images.join("prompt_blip2.txt")).unwrap();
+        let lines: Vec<&str> = prompts.lines().collect();
+        assert_eq!(lines.len(), 5, "{prompts}");
+        for (n, line) in lines.iter().enumerate() {
+            let (file, prompt) = line.split_once(", ").unwrap();
+            assert_eq!(file, format!("{:02}.png", n + 1), "DreamStyler's numbering: {line}");
+            assert!(prompt.ends_with(" in the style of {}") && prompt.len() > " in the style of {}".len(), "{line}");
+            let decoded = image::open(images.join(file)).unwrap();
+            assert_eq!(decoded.color(), image::ColorType::Rgb8);
+        }
+    }
+    let listed: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("dreamstyler.json")).unwrap()).unwrap();
+    let first = &listed[0];
+    assert_eq!(first["image"], "baroque/images/01.png");
+    assert_eq!(first["placeholder_token"], "<baroque-01>");
+    let train = first["train"].as_str().unwrap();
+    assert!(
+        train.contains("--train_image_path \"baroque/images/01.png\"") && train.contains("--context_prompt"),
+        "{train}"
+    );
+    assert!(out.join("ATTRIBUTION.md").is_file());
+}

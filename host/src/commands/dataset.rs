@@ -373,7 +373,8 @@ pub fn export(args: &crate::cli::ExportArgs, quiet: bool) -> anyhow::Result<Exit
     let what = match args.format {
         crate::export::Format::Webdataset
         | crate::export::Format::HfImagefolder
-        | crate::export::Format::TextualInversion => "items",
+        | crate::export::Format::TextualInversion
+        | crate::export::Format::Dreamstyler => "items",
         _ => "models",
     };
     eprintln!(

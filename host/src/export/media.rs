@@ -5,7 +5,10 @@
 //! - `hf-imagefolder`: `{split}/{id}.{ext}` images with `{split}/metadata.jsonl` (`file_name`, `text`, category,
 //!   licence, author, source), as `datasets.load_dataset("imagefolder", data_dir=...)` loads them;
 //! - `textual-inversion`: one flat folder of RGB images per style (the item's category), exactly what diffusers'
-//!   `textual_inversion.py --train_data_dir` reads, and `concepts.json` naming each style's tokens and count.
+//!   `textual_inversion.py --train_data_dir` reads, and `concepts.json` naming each style's tokens and count;
+//! - `dreamstyler`: per style the layout of DreamStyler's `images/` (`01.png`, ... and `prompt_blip2.txt` lines
+//!   `01.png, A painting of ... in the style of {}` from the captions), and `dreamstyler.json` with a training
+//!   command per image (DreamStyler learns a style from one image and its context prompt).
 //!
 //! Both take the kept items (no rule dropped them) that hold an image (or, for webdataset, an SVG), leave out an
 //! item whose licence forbids training or is unknown unless `--include-restricted` is given, split train / test
@@ -313,6 +316,35 @@ pub fn write_imagefolder(dataset: &Dataset, options: &Options, progress: Option<
     Ok(summary)
 }
 
+/// The kept images by style (their category); an item without one is left out with the reason.
+fn by_style(dataset: &Dataset, options: &Options, summary: &mut Summary) -> Result<BTreeMap<String, Vec<Sample>>> {
+    let mut styles: BTreeMap<String, Vec<Sample>> = BTreeMap::new();
+    for sample in collect(dataset, options, false, summary)? {
+        match sample.item.category.clone().filter(|c| !c.trim().is_empty()) {
+            Some(style) => styles.entry(style).or_default().push(sample),
+            None => summary.skip(&sample.item.id, "no category, which names the style: import with --category"),
+        }
+    }
+    Ok(styles)
+}
+
+/// A sample's image as RGB for a trainer that opens it with PIL ([`crate::image::rgb_for_training`]), or None
+/// (the item left out with the reason) when it does not decode.
+fn training_image(
+    dataset: &Dataset,
+    sample: &Sample,
+    summary: &mut Summary,
+) -> Result<Option<(Vec<u8>, &'static str)>> {
+    let data = read_blob(dataset, &sample.file)?;
+    match crate::image::rgb_for_training(&data) {
+        Ok((rgb, ext)) => Ok(Some((rgb.into_owned(), ext))),
+        Err(e) => {
+            summary.skip(&sample.item.id, format!("the image does not decode: {e}"));
+            Ok(None)
+        }
+    }
+}
+
 /// One style of a textual-inversion export, as `concepts.json` lists it.
 #[derive(Debug, Serialize)]
 struct Concept {
@@ -331,13 +363,7 @@ struct Concept {
 pub fn write_textual_inversion(dataset: &Dataset, options: &Options, progress: Option<&Progress>) -> Result<Summary> {
     check_target(&options.out, options.force)?;
     let mut summary = Summary::new(options.format, &options.out);
-    let mut styles: BTreeMap<String, Vec<Sample>> = BTreeMap::new();
-    for sample in collect(dataset, options, false, &mut summary)? {
-        match sample.item.category.clone().filter(|c| !c.trim().is_empty()) {
-            Some(style) => styles.entry(style).or_default().push(sample),
-            None => summary.skip(&sample.item.id, "no category, which names the style: import with --category"),
-        }
-    }
+    let mut styles = by_style(dataset, options, &mut summary)?;
     styles.retain(|style, samples| {
         if samples.len() >= options.min_per_style {
             return true;
@@ -367,14 +393,7 @@ pub fn write_textual_inversion(dataset: &Dataset, options: &Options, progress: O
         let dir = staged.tmp.join(&folder);
         std::fs::create_dir(&dir).map_err(ExportError::io("creating", &dir))?;
         for sample in &samples {
-            let data = read_blob(dataset, &sample.file)?;
-            let (rgb, ext) = match crate::image::rgb_for_training(&data) {
-                Ok(converted) => converted,
-                Err(e) => {
-                    summary.skip(&sample.item.id, format!("the image does not decode: {e}"));
-                    continue;
-                }
-            };
+            let Some((rgb, ext)) = training_image(dataset, sample, &mut summary)? else { continue };
             let target = dir.join(format!("{}.{ext}", sample.item.id));
             std::fs::write(&target, &rgb).map_err(ExportError::io("writing", &target))?;
             summary.items += 1;
@@ -409,6 +428,98 @@ pub fn write_textual_inversion(dataset: &Dataset, options: &Options, progress: O
     // Attribution beside the style folders, never inside one: the trainer opens every file in a style folder.
     let samples: Vec<Sample> = exported.into_iter().map(|(_, sample)| sample).collect();
     write_attribution(&staged.tmp, &samples)?;
+    staged.commit()?;
+    Ok(summary)
+}
+
+/// One image of a DreamStyler export, as `dreamstyler.json` lists it.
+#[derive(Debug, Serialize)]
+struct StyleImage {
+    style: String,
+    image: String,
+    context_prompt: String,
+    placeholder_token: String,
+    train: String,
+}
+
+/// A caption as DreamStyler's context prompt: capitalised, without a final full stop, ending `in the style of {}`;
+/// without a caption, the style alone.
+pub fn context_prompt(caption: Option<&str>) -> String {
+    let caption = caption.map(|c| c.trim().trim_end_matches('.').trim()).filter(|c| !c.is_empty());
+    match caption {
+        Some(text) => {
+            let mut chars = text.chars();
+            let first = chars.next().map(|c| c.to_uppercase().collect::<String>()).unwrap_or_default();
+            format!("{first}{} in the style of {{}}", chars.as_str())
+        }
+        None => "A painting in the style of {}".to_string(),
+    }
+}
+
+/// `dreamstyler`: `{style}/images/{NN}.{png|jpg}` (RGB) with `{style}/images/prompt_blip2.txt`, and
+/// `dreamstyler.json`. Every kept image of a categorised item goes in; an image without a caption gets the style
+/// alone as its context prompt (warned about).
+pub fn write_dreamstyler(dataset: &Dataset, options: &Options, progress: Option<&Progress>) -> Result<Summary> {
+    check_target(&options.out, options.force)?;
+    let mut summary = Summary::new(options.format, &options.out);
+    let styles = by_style(dataset, options, &mut summary)?;
+    let total: usize = styles.values().map(Vec::len).sum();
+    if total == 0 {
+        refuse_empty(&[], &summary)?;
+    }
+    let staged = Staged::dir(&options.out)?;
+    let (mut listed, mut folders, mut exported) = (Vec::new(), std::collections::BTreeSet::new(), Vec::new());
+    for (style, samples) in styles {
+        let folder = unique_folder(&style, &mut folders);
+        let images = staged.tmp.join(&folder).join("images");
+        std::fs::create_dir_all(&images).map_err(ExportError::io("creating", &images))?;
+        let mut prompts = String::new();
+        for sample in samples {
+            let Some((rgb, ext)) = training_image(dataset, &sample, &mut summary)? else { continue };
+            let number = listed.iter().filter(|i: &&StyleImage| i.style == style).count() + 1;
+            let name = format!("{number:02}.{ext}");
+            let target = images.join(&name);
+            std::fs::write(&target, &rgb).map_err(ExportError::io("writing", &target))?;
+            let caption = sample.caption.as_ref().map(|(text, _)| text.as_str());
+            if caption.is_none() {
+                summary
+                    .warnings
+                    .push(format!("item {} has no caption: its context prompt names the style alone", sample.item.id));
+            }
+            let prompt = context_prompt(caption);
+            prompts.push_str(&format!("{name}, {}\n", prompt.replace(['\n', '\r'], " ")));
+            let placeholder = format!("<{folder}-{number:02}>");
+            listed.push(StyleImage {
+                train: format!(
+                    "accelerate launch dreamstyler/train.py --num_stages 6 --train_image_path \"{folder}/images/{name}\" \
+                     --context_prompt \"{}\" --placeholder_token \"{placeholder}\" --output_dir \"outputs/{folder}-{number:02}\" \
+                     --learnable_property style --initializer_token {} \
+                     --pretrained_model_name_or_path stable-diffusion-v1-5/stable-diffusion-v1-5 --resolution 512 \
+                     --train_batch_size 8 --max_train_steps 500 --learning_rate 0.002 --lr_scheduler constant --lr_warmup_steps 0",
+                    prompt.replace('"', "'"),
+                    options.initializer_token
+                ),
+                style: style.clone(),
+                image: format!("{folder}/images/{name}"),
+                context_prompt: prompt,
+                placeholder_token: placeholder,
+            });
+            summary.items += 1;
+            summary.files += 1;
+            summary.bytes += rgb.len() as u64;
+            report(progress, summary.items, total);
+            let mut sample = sample;
+            sample.ext = ext;
+            exported.push(sample);
+        }
+        let prompts_path = images.join("prompt_blip2.txt");
+        std::fs::write(&prompts_path, prompts).map_err(ExportError::io("writing", &prompts_path))?;
+        summary.files += 1;
+    }
+    let list_path = staged.tmp.join("dreamstyler.json");
+    let json = serde_json::to_vec_pretty(&listed).map_err(to_io)?;
+    std::fs::write(&list_path, json).map_err(ExportError::io("writing", &list_path))?;
+    write_attribution(&staged.tmp, &exported)?;
     staged.commit()?;
     Ok(summary)
 }
@@ -518,6 +629,16 @@ mod tests {
         assert!(licence_problem(Some("CC-BY-NC-ND-4.0")).unwrap().contains("no derivatives"));
         assert!(licence_problem(Some("CC-BY-4.0; NoAI")).unwrap().contains("NoAI"));
         assert_eq!(licence_problem(Some("All rights reserved (shop images)")), Some("all rights reserved"));
+    }
+
+    #[test]
+    fn captions_become_dreamstyler_context_prompts() {
+        assert_eq!(
+            context_prompt(Some("a painting of pears and apples on a cloth.")),
+            "A painting of pears and apples on a cloth in the style of {}"
+        );
+        assert_eq!(context_prompt(Some("  ")), "A painting in the style of {}");
+        assert_eq!(context_prompt(None), "A painting in the style of {}");
     }
 
     #[test]
