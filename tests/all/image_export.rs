@@ -301,7 +301,7 @@ fn hostile_names_stay_inside_the_output_folder() {
         .assert_ok();
     }
     let exports = work.join("exports");
-    for format in ["webdataset", "hf-imagefolder", "textual-inversion"] {
+    for format in ["webdataset", "hf-imagefolder", "textual-inversion", "dreamstyler"] {
         let out = exports.join(format);
         let summary = export(&ds, format, &out, &["--min-per-style", "1"]);
         assert_eq!(summary["items"], 5, "{format}: {summary}");
