@@ -47,33 +47,22 @@ Python packages: torch (same major.minor as the host's libtorch, 2.13), transfor
 """
 
 import argparse
-import hashlib
 import json
 import os
 import sys
 import warnings
 
-import numpy as np
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+from export_common import IMAGENET_MEAN, IMAGENET_STD, common_names, load_image, sha256
+
 SIZE = 224
-IMAGENET_MEAN = [0.485, 0.456, 0.406]
-IMAGENET_STD = [0.229, 0.224, 0.225]
 # facebook/dinov2-base's config.json: 518 px, patch 14; everything else is Dinov2Config's default (the base size).
 CHECKPOINT = {"image_size": 518, "patch_size": 14}
 TINY = {"hidden_size": 64, "num_hidden_layers": 2, "num_attention_heads": 4, "mlp_ratio": 2}
-IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp")
 TOLERANCE = 1e-5
-
-
-def sha256(path):
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 def dinov2(weights_dir, random_seed, tiny):
@@ -149,20 +138,6 @@ def export(out, weights_dir, random_seed, tiny):
     print(f"wrote {folder} (model.pt {os.path.getsize(pt) / 1e6:.1f} MB)", file=sys.stderr)
 
 
-def load_image(path):
-    """[1, 3, H, W] float32 in [0, 1], decoded as the host decodes (models/README.md, "Preprocessing" steps 1-4)."""
-    from PIL import Image
-
-    with Image.open(path) as image:
-        alpha = image.mode in ("RGBA", "LA", "PA") or "transparency" in image.info
-        pixels = np.array(image.convert("RGBA" if alpha else "RGB"))
-    x = torch.from_numpy(pixels).to(torch.float32) / 255.0
-    if alpha:
-        rgb, a = x[:, :, :3], x[:, :, 3:]
-        x = rgb * a + (1.0 - a)
-    return x.permute(2, 0, 1).unsqueeze(0).contiguous()
-
-
 def prepare(x, size, mean, std):
     """The host's steps 5-6: bilinear resize to size x size (no antialias), then per-channel normalisation."""
     x = F.interpolate(x, size=[size, size], mode="bilinear", align_corners=False, antialias=False)
@@ -171,13 +146,7 @@ def prepare(x, size, mean, std):
 
 def image_pairs(generated, reference):
     """(names, [(a, b)]): the files with the same name in both folders as [1, 3, H, W] images in [0, 1]."""
-
-    def names(folder):
-        return {n for n in os.listdir(folder) if n.lower().endswith(IMAGE_SUFFIXES)}
-
-    common = sorted(names(generated) & names(reference))
-    if not common:
-        sys.exit(f"no file name is in both {generated} and {reference}")
+    common = common_names(generated, reference)
     return common, [(load_image(os.path.join(generated, n)), load_image(os.path.join(reference, n))) for n in common]
 
 

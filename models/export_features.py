@@ -26,7 +26,6 @@ scipy, pillow (`make metrics-venv` makes such a venv over the host's torch).
 """
 
 import argparse
-import hashlib
 import json
 import os
 import sys
@@ -34,16 +33,10 @@ import sys
 import torch
 import torch.nn as nn
 
+from export_common import sha256
+
 INCEPTION_SIZE = 299
 POOL3 = 2048
-
-
-def sha256(path):
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 def inception(weights, random_seed, resize_and_normalise):

@@ -55,31 +55,20 @@ pillow (`make metrics-venv` makes such a venv over the host's torch).
 """
 
 import argparse
-import hashlib
 import importlib.metadata
 import json
 import os
 import sys
 import warnings
 
-import numpy as np
 import torch
 import torch.nn as nn
 
+from export_common import IMAGENET_MEAN, IMAGENET_STD, common_names, load_image, sha256
+
 NETS = ("alex", "vgg", "squeeze")
 HALF = [0.5, 0.5, 0.5]
-IMAGENET_MEAN = [0.485, 0.456, 0.406]
-IMAGENET_STD = [0.229, 0.224, 0.225]
-IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp")
 TOLERANCE = 1e-5
-
-
-def sha256(path):
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 def lpips_model(net, random_seed, backbone_weights):
@@ -170,38 +159,13 @@ def export(out, net, random_seed, backbone_weights, starvector):
     print(f"wrote {folder} (model.pt {os.path.getsize(pt) / 1e6:.1f} MB)", file=sys.stderr)
 
 
-def load_image(path, size=None):
-    """[1, 3, H, W] float32 in [0, 1], decoded as the host decodes (models/README.md, "Preprocessing" steps 1-4);
-    with `size`, first resized to size x size with PIL's BILINEAR, which like the host's triangle filter averages
-    over the shrunk area (close to the host's values, not bit for bit)."""
-    from PIL import Image
-
-    with Image.open(path) as image:
-        alpha = image.mode in ("RGBA", "LA", "PA") or "transparency" in image.info
-        image = image.convert("RGBA" if alpha else "RGB")
-        if size:
-            image = image.resize((size, size), Image.BILINEAR)
-        pixels = np.array(image)
-    x = torch.from_numpy(pixels).to(torch.float32) / 255.0
-    if alpha:
-        rgb, a = x[:, :, :3], x[:, :, 3:]
-        x = rgb * a + (1.0 - a)
-    return x.permute(2, 0, 1).unsqueeze(0).contiguous()
-
-
 def normalise(x, mean, std):
     return (x - torch.tensor(mean).view(1, 3, 1, 1)) / torch.tensor(std).view(1, 3, 1, 1)
 
 
 def image_pairs(generated, reference, size):
     """(names, [(a, b)]): the files with the same name in both folders as [1, 3, H, W] images in [0, 1]."""
-
-    def names(folder):
-        return {n for n in os.listdir(folder) if n.lower().endswith(IMAGE_SUFFIXES)}
-
-    common = sorted(names(generated) & names(reference))
-    if not common:
-        sys.exit(f"no file name is in both {generated} and {reference}")
+    common = common_names(generated, reference)
     pairs = []
     for name in common:
         a, b = load_image(os.path.join(generated, name), size), load_image(os.path.join(reference, name), size)

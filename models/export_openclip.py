@@ -29,13 +29,14 @@ Offline self-test of the exporter (no download; the output is a useless model wi
 """
 
 import argparse
-import hashlib
 import json
 import os
 import sys
 
 import torch
 import torch.nn as nn
+
+from export_common import sha256
 
 OPENAI_MEAN = [0.48145466, 0.4578275, 0.40821073]
 OPENAI_STD = [0.26862954, 0.26130258, 0.27577711]
@@ -51,14 +52,6 @@ CHECK_PROMPTS = [
 
 # --------------------------------------------------------------------------------------------------------------
 # Common helpers
-
-
-def sha256(path):
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 def write_json(path, obj):

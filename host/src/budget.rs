@@ -260,7 +260,14 @@ impl Work {
         if let Err(e) = spawned {
             return Err(E::from(WorkError::Unavailable { what: timed_out_what(&timed_out), reason: e.to_string() }));
         }
+        let deadline = std::time::Instant::now() + limit;
         match tokio::time::timeout(limit, result).await {
+            // Work that ends past its limit is over it even when it beats the timer (a loaded machine fires the
+            // timer late): the same answer whichever wins.
+            Ok(Ok(Ok(_))) if std::time::Instant::now() > deadline => {
+                cancelled.store(true, Ordering::Relaxed);
+                Err(E::from(timed_out))
+            }
             Ok(Ok(Ok(outcome))) => outcome,
             Ok(Ok(Err(panic))) => std::panic::resume_unwind(panic),
             Ok(Err(_)) | Err(_) => {

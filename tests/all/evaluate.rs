@@ -434,19 +434,25 @@ fn a_dataset_side_gives_its_kept_items() {
     assert!(stored["value"].as_str().unwrap().contains("against `1.png`"), "{stored}");
 }
 
+/// Writes scikit-image's real photos and degraded copies into `dir`/generated and `dir`/reference
+/// (tests/metrics/skimage_photos.py) and returns scikit-image's own scores of each pair.
+fn skimage_photos(dir: &Path) -> serde_json::Value {
+    let out = std::process::Command::new(metrics_python())
+        .arg(aigc_tests::root().join("tests/metrics/skimage_photos.py"))
+        .arg(dir)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "skimage_photos.py failed:\n{}", String::from_utf8_lossy(&out.stderr));
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
 /// Real photos (scikit-image's, written by tests/metrics/skimage_photos.py with degraded copies): the
 /// image-similarity plugin's SSIM (Gaussian and uniform windows), PSNR and MSE per pair equal scikit-image's own
 /// functions on the same PNG files.
 #[test]
 fn image_similarity_on_real_photos_equals_scikit_image() {
     let dir = tempfile::tempdir().unwrap();
-    let out = std::process::Command::new(metrics_python())
-        .arg(aigc_tests::root().join("tests/metrics/skimage_photos.py"))
-        .arg(dir.path())
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "skimage_photos.py failed:\n{}", String::from_utf8_lossy(&out.stderr));
-    let want: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let want = skimage_photos(dir.path());
     let (generated, reference) = (dir.path().join("generated"), dir.path().join("reference"));
     let run = |window: &str| {
         let window = format!("ssim_window={window}");
@@ -497,12 +503,7 @@ fn export(script: &str, args: &[&str]) -> serde_json::Value {
 #[test]
 fn lpips_and_dino_score_on_real_photos_equal_the_lpips_package_and_transformers() {
     let dir = tempfile::tempdir().unwrap();
-    let out = std::process::Command::new(metrics_python())
-        .arg(aigc_tests::root().join("tests/metrics/skimage_photos.py"))
-        .arg(dir.path())
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "skimage_photos.py failed:\n{}", String::from_utf8_lossy(&out.stderr));
+    skimage_photos(dir.path());
     let (generated, reference) = (dir.path().join("generated"), dir.path().join("reference"));
     let (generated_arg, reference_arg) = (generated.to_str().unwrap(), reference.to_str().unwrap());
     let exported = dir.path().join("exported");

@@ -160,6 +160,7 @@ impl HostState {
         let in_flight = self.ctx.models.as_deref().map_or(1, |m| m.engine.plan().workers) + 1;
         let mut pending = std::collections::VecDeque::new();
         let mut collected = Collected { values: Vec::new(), dim: 0, done: 0 };
+        let batches = samples.len().div_ceil(FEATURE_BATCH);
         for (batch, chunk) in samples.chunks(FEATURE_BATCH).enumerate() {
             let (loaded, chunk_owned) = (Arc::clone(&model), chunk.to_vec());
             let what = format!("{} {} sample(s) for model `{}`", chunk.len(), side_name(side), loaded.registered.name);
@@ -182,7 +183,8 @@ impl HostState {
             let loaded = Arc::clone(&model);
             // Spawned so the request is queued now, not when it is first awaited.
             pending.push_back((chunk, tokio::spawn(async move { loaded.image_features(pixels).await })));
-            while pending.len() >= in_flight {
+            // Wait for the oldest batch when the pipeline is full, and for all of them after the last.
+            while pending.len() >= in_flight || (batch + 1 == batches && !pending.is_empty()) {
                 let Some((chunk, rows)) = pending.pop_front() else { break };
                 if let Err(e) = self.collect_rows(&mut collected, chunk, rows, side).await {
                     return Ok(Err(e));
@@ -191,14 +193,6 @@ impl HostState {
                     format!("{} set through `{}`", side_name(side), model.registered.name)
                 });
             }
-        }
-        while let Some((chunk, rows)) = pending.pop_front() {
-            if let Err(e) = self.collect_rows(&mut collected, chunk, rows, side).await {
-                return Ok(Err(e));
-            }
-            sets.report(collected.done, samples.len(), || {
-                format!("{} set through `{}`", side_name(side), model.registered.name)
-            });
         }
         let Collected { values, dim, .. } = collected;
         Ok(Ok(Features { dim, values: Arc::new(values) }))

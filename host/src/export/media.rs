@@ -337,7 +337,9 @@ fn training_image(
 ) -> Result<Option<(Vec<u8>, &'static str)>> {
     let data = read_blob(dataset, &sample.file)?;
     match crate::image::rgb_for_training(&data) {
-        Ok((rgb, ext)) => Ok(Some((rgb.into_owned(), ext))),
+        // An RGB JPEG goes out as it was read, without a copy.
+        Ok((std::borrow::Cow::Borrowed(_), ext)) => Ok(Some((data, ext))),
+        Ok((std::borrow::Cow::Owned(rgb), ext)) => Ok(Some((rgb, ext))),
         Err(e) => {
             summary.skip(&sample.item.id, format!("the image does not decode: {e}"));
             Ok(None)

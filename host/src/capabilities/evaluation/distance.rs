@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use super::{FEATURE_BATCH, HostState, Sets, planes, sample};
+use super::{HostState, Sets, planes, sample};
 use crate::bindings::evaluation::Side;
 use crate::bindings::types::Error;
 use crate::budget::Work;
@@ -46,7 +46,7 @@ impl HostState {
             None => return Ok(Err(Error::Denied("this run lends no models".into()))),
         };
         let mut distances = Vec::with_capacity(pairs.len());
-        for chunk in pairs.chunks(DISTANCE_BATCH.min(FEATURE_BATCH)) {
+        for chunk in pairs.chunks(DISTANCE_BATCH) {
             let (shared, loaded, owned) = (Arc::clone(&sets), Arc::clone(&model), chunk.to_vec());
             let what = format!("{} image pair(s) for model `{}`", chunk.len(), model.registered.name);
             let groups =
